@@ -1,0 +1,60 @@
+"""Accounts and roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from edu.extensions import db
+from edu.models._time import utcnow
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    INSTRUCTOR = "instructor"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=Role.RESIDENT.value)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Lockout state lives on the row so it holds across workers and restarts.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    # Optional gradebook identifiers, used by the Canvas and Moodle exports.
+    sis_user_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    canvas_user_id: Mapped[str | None] = mapped_column(String(32), default=None)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses log-in for inactive accounts
+        return self.is_active_account
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_instructor(self) -> bool:
+        """True for instructors and admins: both may author and run courses."""
+        return self.role in (Role.INSTRUCTOR, Role.ADMIN)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

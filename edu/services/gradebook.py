@@ -1,0 +1,411 @@
+"""Course standings, the leaderboard page and the streamed gradebook and research exports.
+
+A learner's score on an assignment is the **points** of their best completed, non-preview
+attempt at that case or quiz bank made in this course (``attempt.course_id``), not a
+percentage: points add up across assignments the way a gradebook does, and the Canvas and
+Moodle files carry points with a "points possible" per column. An attempt is late when
+``completed_at > due_at``. Ranking and tie-breaks are :func:`edu.scoring.rank_rows`, called
+from exactly one place, :func:`standings`.
+
+Memory: attempts are read with ``yield_per`` and folded into the ranking as they arrive, so
+what stays in memory is one best attempt per (learner, assignment), which ranking needs
+anyway. Export rows then load learners' names in batches of :data:`BATCH` in rank order,
+and the research export pages through choices by id (keyset), so neither a file nor the
+full list of users or choices is ever held at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import func, select
+
+from edu.exports import (
+    Assignment as ExportAssignment,
+)
+from edu.exports import (
+    DecisionRow,
+    LeaderboardRow,
+    canvas_csv,
+    leaderboard_csv,
+    leaderboard_json,
+    moodle_csv,
+    research_csv,
+)
+from edu.extensions import db
+from edu.models import (
+    Assignment,
+    Attempt,
+    CaseRecord,
+    CaseVersion,
+    Choice,
+    Course,
+    Enrolment,
+    User,
+)
+from edu.scoring import (
+    AttemptResult,
+    LeaderboardInput,
+    Page,
+    PointsScheme,
+    RankedRow,
+    paginate,
+    pseudonym,
+    rank_rows,
+)
+from edu.services.courses import RESIDENT, assignment_title, course_assignments, membership
+
+BATCH: Final = 500
+PER_PAGE: Final = 50
+EXPORT_KINDS: Final = ("leaderboard", "canvas", "moodle", "research")
+# Leaderboard pseudonyms use a key derived from the course secret, so the names other
+# residents see cannot be matched against a pseudonymised research export.
+_LEADERBOARD_KEY: Final = "leaderboard:"
+# Enrolled residents with no counted attempt still get a row; this id never matches one.
+_NO_ASSIGNMENT: Final = 0
+
+
+class UnknownExport(ValueError):
+    """An export kind that is not one of :data:`EXPORT_KINDS`."""
+
+
+@dataclass(frozen=True)
+class Standings:
+    """The ranked learners of a course and the assignment columns, in course order."""
+
+    assignments: tuple[ExportAssignment, ...]
+    ranked: Sequence[RankedRow]
+
+    def index_of(self, learner_id: int) -> int | None:
+        """Return the 0-based position of ``learner_id`` in the ranking, or None."""
+        for position, row in enumerate(self.ranked):
+            if row.learner_id == learner_id:
+                return position
+        return None
+
+
+def _canvas_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _points_possible(course: Course, assignments: Sequence[Assignment]) -> dict[int, float]:
+    """Per assignment, the most points any learner was scored out of in this course.
+
+    A branching case's maximum depends on the path taken, so the observed maximum is what
+    the best learners were graded against. Before anyone finished, the estimate is the
+    number of decisions (or quiz items) times full marks.
+    """
+    observed = dict(
+        db.session.execute(
+            select(Assignment.id, func.max(Attempt.max_points))
+            .join(
+                Attempt,
+                (Attempt.case_id == Assignment.case_id)
+                & (Attempt.course_id == Assignment.course_id),
+            )
+            .where(
+                Assignment.course_id == course.id,
+                Attempt.status == "completed",
+                Attempt.preview.is_(False),
+            )
+            .group_by(Assignment.id)
+        ).all()
+    )
+    full_marks = PointsScheme.with_overrides(course.points_scheme).full_marks
+    possible = {}
+    for assignment in assignments:
+        if observed.get(assignment.id):
+            possible[assignment.id] = observed[assignment.id]
+            continue
+        version = assignment.case.published_version
+        meta = version.meta if version is not None else {}
+        scored = meta.get("decisions") or meta.get("items") or 0
+        possible[assignment.id] = scored * full_marks
+    return possible
+
+
+def export_assignments(course: Course) -> tuple[ExportAssignment, ...]:
+    """Return the course's assignments as the export writers' columns, in course order."""
+    assignments = course_assignments(course)
+    possible = _points_possible(course, assignments)
+    return tuple(
+        ExportAssignment(
+            id=a.id,
+            title=assignment_title(a),
+            points_possible=possible[a.id],
+            canvas_id=_canvas_id(a.canvas_assignment_id),
+        )
+        for a in assignments
+    )
+
+
+def _leaderboard_inputs(course: Course) -> Iterator[LeaderboardInput]:
+    residents = select(Enrolment.user_id).where(
+        Enrolment.course_id == course.id, Enrolment.role == RESIDENT
+    )
+    for (user_id,) in db.session.execute(residents.execution_options(yield_per=BATCH)):
+        yield LeaderboardInput(learner_id=user_id, assignment_id=_NO_ASSIGNMENT)
+    attempts = (
+        select(
+            Attempt.user_id,
+            Assignment.id,
+            Assignment.due_at,
+            Attempt.points,
+            Attempt.max_points,
+            Attempt.completed_at,
+        )
+        .join(
+            Assignment,
+            (Assignment.course_id == Attempt.course_id) & (Assignment.case_id == Attempt.case_id),
+        )
+        .join(
+            Enrolment,
+            (Enrolment.course_id == Attempt.course_id)
+            & (Enrolment.user_id == Attempt.user_id)
+            & (Enrolment.role == RESIDENT),
+        )
+        .where(
+            Attempt.course_id == course.id,
+            Attempt.status == "completed",
+            Attempt.preview.is_(False),
+            Attempt.completed_at.is_not(None),
+        )
+    )
+    for user_id, assignment_id, due_at, points, max_points, completed_at in db.session.execute(
+        attempts.execution_options(yield_per=BATCH)
+    ):
+        late = due_at is not None and completed_at > due_at
+        result = AttemptResult(
+            score=points, max_score=max_points, completed_at=completed_at, late=late
+        )
+        yield LeaderboardInput(learner_id=user_id, assignment_id=assignment_id, attempts=(result,))
+
+
+def standings(course: Course) -> Standings:
+    """Return the course's ranked residents: the ONE place a course's ranking is computed.
+
+    Rank by the sum of each learner's best points per assignment; ties go to whoever
+    reached their total first; late attempts count only if the course says so. Every
+    enrolled resident is ranked, with 0 when nothing counts yet. Instructors are not.
+    """
+    assignments = export_assignments(course)
+    ranked = rank_rows(_leaderboard_inputs(course), count_late=course.late_attempts_count)
+    return Standings(assignments=assignments, ranked=ranked)
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One learner's row on the leaderboard page.
+
+    ``name`` is the learner's name, or their pseudonym when ``pseudonymous``;
+    ``scores`` follow the assignment columns, ``None`` for no grade.
+    """
+
+    learner_id: int
+    rank: int
+    name: str
+    pseudonymous: bool
+    is_viewer: bool
+    scores: tuple[float | None, ...]
+    total: float
+    max_total: float
+    reached_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LeaderboardPage:
+    assignments: tuple[ExportAssignment, ...]
+    page: Page[BoardRow]
+    viewer_rank: int | None
+    viewer_page: int | None
+    names_hidden: bool
+
+
+def leaderboard_pseudonym(course: Course, learner_id: int) -> str:
+    """Return the name other residents see for ``learner_id`` when pseudonyms are on."""
+    return pseudonym(_LEADERBOARD_KEY + course.secret, learner_id)
+
+
+def _users(ids: Sequence[int]) -> dict[int, tuple]:
+    query = select(User.id, User.name, User.email, User.sis_user_id, User.canvas_user_id).where(
+        User.id.in_(ids)
+    )
+    return {row.id: row for row in db.session.execute(query)}
+
+
+def leaderboard_page(
+    course: Course, viewer: User, *, page: int = 1, per_page: int = PER_PAGE
+) -> LeaderboardPage:
+    """Return one page of the leaderboard as ``viewer`` may see it.
+
+    Instructors and admins always see names. Residents see their own name and, when the
+    course has pseudonyms on, everyone else's pseudonym. Who may open the page at all is
+    the caller's check.
+    """
+    result = standings(course)
+    names_hidden = course.pseudonyms and not membership(course, viewer).can_manage
+    ranked_page = paginate(result.ranked, page, per_page)
+    users = _users([row.learner_id for row in ranked_page.items])
+    rows = []
+    for row in ranked_page.items:
+        is_viewer = row.learner_id == viewer.id
+        hidden = names_hidden and not is_viewer
+        user = users[row.learner_id]
+        rows.append(
+            BoardRow(
+                learner_id=row.learner_id,
+                rank=row.rank,
+                name=leaderboard_pseudonym(course, row.learner_id) if hidden else user.name,
+                pseudonymous=hidden,
+                is_viewer=is_viewer,
+                scores=tuple(
+                    row.best[a.id].score if a.id in row.best else None for a in result.assignments
+                ),
+                total=row.total,
+                max_total=row.max_total,
+                reached_at=row.reached_at,
+            )
+        )
+    position = result.index_of(viewer.id)
+    return LeaderboardPage(
+        assignments=result.assignments,
+        page=Page(
+            items=rows,
+            number=ranked_page.number,
+            per_page=ranked_page.per_page,
+            total=ranked_page.total,
+        ),
+        viewer_rank=result.ranked[position].rank if position is not None else None,
+        viewer_page=position // per_page + 1 if position is not None else None,
+        names_hidden=names_hidden,
+    )
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """Return (first, last) from a stored name: "Doe, Jane" or "Jane Doe"."""
+    name = name.strip()
+    if "," in name:
+        last, first = (part.strip() for part in name.split(",", 1))
+        return first, last
+    first, _, last = name.rpartition(" ")
+    return (first, last) if first else (last, "")
+
+
+def leaderboard_rows(result: Standings) -> Iterator[LeaderboardRow]:
+    """Yield the export writers' rows in rank order, loading learners :data:`BATCH` at a time."""
+    for start in range(0, len(result.ranked), BATCH):
+        chunk = result.ranked[start : start + BATCH]
+        users = _users([row.learner_id for row in chunk])
+        for row in chunk:
+            user = users[row.learner_id]
+            first, last = split_name(user.name)
+            yield LeaderboardRow(
+                name=user.name,
+                email=user.email,
+                scores={assignment_id: a.score for assignment_id, a in row.best.items()},
+                total=row.total,
+                rank=row.rank,
+                completed_at=row.reached_at,
+                first_name=first,
+                last_name=last,
+                id_number=user.sis_user_id or "",
+                canvas_user_id=_canvas_id(user.canvas_user_id),
+            )
+
+
+def decision_rows(course: Course) -> Iterator[DecisionRow]:
+    """Yield every scored choice of the course's residents on its assignments, by choice id.
+
+    Preview attempts are left out; attempts that were never finished are kept, because
+    every decision a learner made is research data. Pages by choice id (keyset), so each
+    query is short and memory stays at one batch.
+    """
+    query = (
+        select(
+            Choice.id,
+            Attempt.user_id,
+            User.email,
+            CaseRecord.slug,
+            CaseVersion.number,
+            Choice.guideline_version,
+            Choice.decision,
+            Choice.option_code,
+            Choice.verdict,
+            Choice.points,
+            Choice.decided_at,
+        )
+        .join(Attempt, Attempt.id == Choice.attempt_id)
+        .join(
+            Assignment,
+            (Assignment.course_id == Attempt.course_id) & (Assignment.case_id == Attempt.case_id),
+        )
+        .join(
+            Enrolment,
+            (Enrolment.course_id == Attempt.course_id)
+            & (Enrolment.user_id == Attempt.user_id)
+            & (Enrolment.role == RESIDENT),
+        )
+        .join(User, User.id == Attempt.user_id)
+        .join(CaseRecord, CaseRecord.id == Attempt.case_id)
+        .join(CaseVersion, CaseVersion.id == Attempt.case_version_id)
+        .where(Attempt.course_id == course.id, Attempt.preview.is_(False))
+        .order_by(Choice.id)
+        .limit(BATCH)
+    )
+    last_id = 0
+    while True:
+        batch = db.session.execute(query.where(Choice.id > last_id)).all()
+        for row in batch:
+            yield DecisionRow(
+                learner_id=row.user_id,
+                email=row.email,
+                case=row.slug,
+                case_version=row.number,
+                guideline_version=row.guideline_version,
+                decision=row.decision,
+                option=row.option_code,
+                verdict=row.verdict,
+                points=row.points,
+                decided_at=row.decided_at,
+            )
+        if len(batch) < BATCH:
+            return
+        last_id = batch[-1].id
+
+
+def export_lines(course: Course, kind: str, *, pseudonymise: bool = False) -> Iterator[str]:
+    """Return the lines of export ``kind`` of ``course``, lazily.
+
+    The standings are computed now, so a database error surfaces before a response has
+    started; rows are then produced as the caller reads them.
+
+    Args:
+        kind: one of :data:`EXPORT_KINDS`.
+        pseudonymise: research only: write each learner's stable pseudonym instead of email.
+
+    Raises:
+        UnknownExport: for any other ``kind``.
+    """
+    if kind == "research":
+        return research_csv(decision_rows(course), secret=course.secret if pseudonymise else None)
+    writers = {"leaderboard": leaderboard_csv, "canvas": canvas_csv, "moodle": moodle_csv}
+    if kind not in writers:
+        raise UnknownExport(f"unknown export {kind!r}; choose one of: " + ", ".join(EXPORT_KINDS))
+    result = standings(course)
+    return writers[kind](leaderboard_rows(result), result.assignments)
+
+
+def leaderboard_json_chunks(course: Course) -> Iterator[str]:
+    """Return the leaderboard as a streamed JSON array (:func:`edu.exports.leaderboard_json`)."""
+    result = standings(course)
+    return leaderboard_json(leaderboard_rows(result), result.assignments)
+
+
+def export_filename(course: Course, kind: str, extension: str = "csv") -> str:
+    """Return an ASCII file name such as ``her2-module-1-canvas.csv``."""
+    stem = re.sub(r"[^a-z0-9]+", "-", course.title.lower()).strip("-")[:60].strip("-")
+    return f"{stem or 'course'}-{kind}.{extension}"

@@ -1,0 +1,343 @@
+"""Playing a case or a quiz bank: start or resume an attempt, move on, decide exactly once.
+
+A choice is stored the moment it is made, with the case version and the guideline
+version it was scored under. The database, not this code, guarantees that a replayed,
+doubled or concurrent submission is stored once: ``choices`` has a unique
+(attempt, step) pair and ``attempts`` an optimistic lock column. When either refuses a
+write we roll back and answer with what is already stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from edu.cases import Case, QuizBank, state_on_path
+from edu.extensions import db
+from edu.guideline import Guideline, Judgement
+from edu.models import Attempt, CaseRecord, CaseVersion, Choice, Course
+from edu.models._time import utcnow
+from edu.scoring import score_judgement, score_quiz_answer
+from edu.services.content import parsed
+from edu.services.guidelines import current_library
+
+QUIZ_END = "__end__"
+QUIZ_DECISION = "quiz"
+
+
+class PlayError(Exception):
+    """The request cannot be carried out; the message says why in the learner's words."""
+
+
+class NotPlayable(PlayError):
+    pass
+
+
+class AttemptNotFound(PlayError):
+    pass
+
+
+class InvalidChoice(PlayError):
+    pass
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    """What happened to a submitted choice: ``recorded`` is False for a replay."""
+
+    choice: Choice
+    recorded: bool
+
+
+# --- starting and resuming ----------------------------------------------------------------
+
+
+def start_attempt(
+    user_id: int,
+    case: CaseRecord,
+    *,
+    course_id: int | None = None,
+    preview: bool = False,
+    version: CaseVersion | None = None,
+    restart: bool = False,
+    mode: str = "practice",
+) -> Attempt:
+    """Return the learner's open attempt at ``case``, or a new one.
+
+    A new attempt plays the published version (``version`` only for an author's preview)
+    and pins the guideline version it is scored under, so a guideline update never
+    changes the rules in the middle of an attempt.
+
+    :raises NotPlayable: the case has no published version, or its guideline is unknown.
+    """
+    open_attempt = _open_attempt(user_id, case.id, course_id, preview)
+    if (
+        open_attempt is not None
+        and not restart
+        and (version is None or open_attempt.case_version_id == version.id)
+    ):
+        return open_attempt
+    if open_attempt is not None:
+        open_attempt.status = "abandoned"
+    if version is None:
+        version = case.published_version
+    if version is None or (not preview and not version.lint_ok):
+        raise NotPlayable("This case is not published yet.")
+    document = parsed(version)
+    try:
+        guideline = current_library().get(document.guideline or None)
+    except ValueError as error:
+        raise NotPlayable(f"This case cannot be scored: {error}") from error
+    first = document.start if isinstance(document, Case) else _first_item(document)
+    attempt = Attempt(
+        user_id=user_id,
+        case_id=case.id,
+        case_version_id=version.id,
+        course_id=course_id,
+        kind=document.kind,
+        mode=mode if document.kind == "quiz" else "practice",
+        guideline_version=guideline.version,
+        preview=preview,
+        path=[[first, None]],
+        current_node=first,
+    )
+    if attempt.mode == "timed":
+        minutes = document.minutes or max(1, len(document.items))
+        attempt.deadline_at = utcnow() + timedelta(minutes=minutes)
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def _open_attempt(
+    user_id: int, case_id: int, course_id: int | None, preview: bool
+) -> Attempt | None:
+    query = select(Attempt).where(
+        Attempt.user_id == user_id,
+        Attempt.case_id == case_id,
+        Attempt.status == "in_progress",
+        Attempt.preview == preview,
+        Attempt.course_id.is_(None) if course_id is None else Attempt.course_id == course_id,
+    )
+    return db.session.scalars(query.order_by(Attempt.id.desc())).first()
+
+
+def _first_item(bank: QuizBank) -> str:
+    if not bank.items:
+        raise NotPlayable("This quiz bank has no questions.")
+    return bank.items[0].id
+
+
+def get_attempt(attempt_id: int, user_id: int) -> Attempt:
+    """Return the learner's own attempt; anyone else's is reported as missing.
+
+    :raises AttemptNotFound: no attempt with that id belongs to ``user_id``.
+    """
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user_id:
+        raise AttemptNotFound("There is no such attempt.")
+    return attempt
+
+
+def document_of(attempt: Attempt) -> Case | QuizBank:
+    return parsed(db.session.get(CaseVersion, attempt.case_version_id))
+
+
+def guideline_of(attempt: Attempt) -> Guideline:
+    return current_library().get(attempt.guideline_version)
+
+
+# --- moving on and deciding -----------------------------------------------------------------
+
+
+def current_step(attempt: Attempt) -> int:
+    """The index in ``attempt.path`` of the node the learner is at."""
+    return len(attempt.path) - 1
+
+
+def advance(attempt_id: int, user_id: int, step: int) -> Attempt:
+    """Move past the narrative node at ``step``; a replay of an old step changes nothing."""
+    attempt = get_attempt(attempt_id, user_id)
+    _expire_if_late(attempt)
+    if attempt.status != "in_progress" or step != current_step(attempt):
+        return attempt
+    document = document_of(attempt)
+    if not isinstance(document, Case):
+        return attempt
+    node = document.nodes[attempt.current_node]
+    if node.kind != "narrative" or node.next is None:
+        return attempt
+    _move_to(attempt, document, [*attempt.path, [node.next, None]])
+    return _commit_or_reload(attempt)
+
+
+def decide(attempt_id: int, user_id: int, step: int, option_code: str) -> DecisionOutcome:
+    """Score and store the choice at ``step`` exactly once.
+
+    A second submission for the same step (back button, double tap, two tabs, a replayed
+    request) stores nothing and returns the choice already stored.
+
+    :raises InvalidChoice: the step is not a decision the learner is at, or the option is
+        not offered there.
+    """
+    attempt = get_attempt(attempt_id, user_id)
+    existing = _choice_at(attempt.id, step)
+    if existing is not None:
+        return DecisionOutcome(existing, recorded=False)
+    _expire_if_late(attempt)
+    if attempt.status != "in_progress":
+        raise InvalidChoice("This attempt is finished; start a new one to play again.")
+    if step != current_step(attempt):
+        raise InvalidChoice("This question is no longer the current one.")
+    document = document_of(attempt)
+    if isinstance(document, Case):
+        choice, next_path = _score_case_choice(attempt, document, step, option_code)
+    else:
+        choice, next_path = _score_quiz_answer(attempt, document, step, option_code)
+    db.session.add(choice)
+    attempt.points = (attempt.points or 0) + choice.points
+    attempt.max_points = (attempt.max_points or 0) + choice.max_points
+    _move_to(attempt, document, next_path)
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        # Someone else stored this step first; theirs is the one that counts.
+        db.session.rollback()
+        stored = _choice_at(attempt.id, step)
+        if stored is None:
+            raise
+        return DecisionOutcome(stored, recorded=False)
+    return DecisionOutcome(choice, recorded=True)
+
+
+def _score_case_choice(attempt: Attempt, case: Case, step: int, code: str) -> tuple[Choice, list]:
+    node = case.nodes[attempt.current_node]
+    option = node.option(code) if node.kind == "decision" else None
+    if option is None:
+        raise InvalidChoice("Choose one of the options offered.")
+    judgement = judge_options(attempt, case, attempt.path)[code]
+    score = score_judgement(judgement.verdict, _points_scheme(attempt), pitfalls=judgement.pitfalls)
+    choice = Choice(
+        attempt_id=attempt.id,
+        step=step,
+        node_id=node.id,
+        decision=node.decision,
+        option_code=code,
+        verdict=judgement.verdict,
+        rule=judgement.rule,
+        points=score.points,
+        max_points=score.max_points,
+        safety_error=score.safety_error,
+        pitfalls=list(judgement.pitfalls),
+        guideline_version=attempt.guideline_version,
+    )
+    path = [list(entry) for entry in attempt.path]
+    path[-1][1] = code
+    path.append([option.target, None])
+    return choice, path
+
+
+def _score_quiz_answer(
+    attempt: Attempt, bank: QuizBank, step: int, letter: str
+) -> tuple[Choice, list]:
+    item = next(i for i in bank.items if i.id == attempt.current_node)
+    if item.choice(letter) is None:
+        raise InvalidChoice("Choose one of the answers offered.")
+    correct = letter == item.answer
+    score = score_quiz_answer(correct, _points_scheme(attempt), pitfalls=item.pitfalls)
+    choice = Choice(
+        attempt_id=attempt.id,
+        step=step,
+        node_id=item.id,
+        decision=QUIZ_DECISION,
+        option_code=letter,
+        verdict="correct" if correct else "incorrect",
+        points=score.points,
+        max_points=score.max_points,
+        safety_error=False,
+        pitfalls=list(score.pitfalls),
+        guideline_version=attempt.guideline_version,
+    )
+    ids = [i.id for i in bank.items]
+    position = ids.index(item.id)
+    following = ids[position + 1] if position + 1 < len(ids) else QUIZ_END
+    path = [list(entry) for entry in attempt.path]
+    path[-1][1] = letter
+    path.append([following, None])
+    return choice, path
+
+
+def _move_to(attempt: Attempt, document: Case | QuizBank, path: list) -> None:
+    attempt.path = path
+    attempt.current_node = path[-1][0]
+    attempt.updated_at = utcnow()
+    finished = (
+        attempt.current_node == QUIZ_END
+        if isinstance(document, QuizBank)
+        else document.nodes[attempt.current_node].kind == "ending"
+    )
+    if finished:
+        attempt.status = "completed"
+        attempt.completed_at = attempt.updated_at
+
+
+def _commit_or_reload(attempt: Attempt) -> Attempt:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        # A concurrent request moved the attempt on first: show where it is now.
+        db.session.rollback()
+        db.session.refresh(attempt)
+    return attempt
+
+
+def _expire_if_late(attempt: Attempt) -> None:
+    """Close a timed quiz whose time is up; unanswered items simply score nothing."""
+    if attempt.status == "in_progress" and attempt.deadline_at and utcnow() > attempt.deadline_at:
+        attempt.status = "completed"
+        attempt.completed_at = attempt.deadline_at
+        _commit_or_reload(attempt)
+
+
+def _choice_at(attempt_id: int, step: int) -> Choice | None:
+    return db.session.scalar(
+        select(Choice).where(Choice.attempt_id == attempt_id, Choice.step == step)
+    )
+
+
+def _points_scheme(attempt: Attempt):
+    if attempt.course_id is None:
+        return None
+    course = db.session.get(Course, attempt.course_id)
+    return course.points_scheme if course else None
+
+
+def abandon(attempt_id: int, user_id: int) -> Attempt:
+    """Mark an open attempt abandoned so the learner can start again from the beginning."""
+    attempt = get_attempt(attempt_id, user_id)
+    if attempt.status == "in_progress":
+        attempt.status = "abandoned"
+        _commit_or_reload(attempt)
+    return attempt
+
+
+# --- judging -----------------------------------------------------------------------------
+
+
+def judge_options(attempt: Attempt, case: Case, path: list) -> dict[str, Judgement]:
+    """Return the guideline's judgement of every option at the decision ending ``path``.
+
+    Pure and repeatable: the same path under the same guideline version gives the same
+    judgements, so feedback and the debrief can recompute what the choice was scored on.
+    """
+    node = case.nodes[path[-1][0]]
+    steps = [(node_id, code) for node_id, code in path[:-1]] + [(node.id, None)]
+    state = state_on_path(case, steps)
+    evaluation = guideline_of(attempt).evaluate(
+        node.decision, state.engine_patient(), [option.code for option in node.options]
+    )
+    return {judgement.code: judgement for judgement in evaluation.judgements}

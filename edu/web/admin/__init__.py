@@ -1,0 +1,3 @@
+from edu.web.admin.routes import bp
+
+__all__ = ["bp"]

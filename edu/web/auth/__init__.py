@@ -1,0 +1,5 @@
+"""Log-in, log-out and registration."""
+
+from edu.web.auth.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from edu.web.author.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from edu.web.courses.routes import bp
+
+__all__ = ["bp"]

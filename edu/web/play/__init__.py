@@ -1,0 +1,3 @@
+from edu.web.play.routes import bp
+
+__all__ = ["bp"]

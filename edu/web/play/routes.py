@@ -1,0 +1,195 @@
+"""Playing cases and quizzes: catalogue, nodes, decisions, feedback, debrief, progress."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from edu.extensions import db
+from edu.models import CaseRecord, CaseVersion, Enrolment
+from edu.services import catalog, feedback, play
+from edu.services.guidelines import current_library
+from edu.web.access import instructor_required
+from edu.web.play.forms import DecisionForm, StartForm, StepForm
+
+bp = Blueprint("play", __name__)
+
+
+def _own_attempt(attempt_id: int):
+    try:
+        return play.get_attempt(attempt_id, current_user.id)
+    except play.AttemptNotFound:
+        abort(404)
+
+
+@bp.route("/", endpoint="catalog")
+@login_required
+def catalog_page():
+    """The case and quiz catalogue, filterable by tag and searchable by title."""
+    tag = request.args.get("tag") or None
+    query = (request.args.get("q") or "").strip() or None
+    entries = catalog.catalog(current_user.id, tag=tag, query=query)
+    return render_template(
+        "play/catalog.html",
+        entries=entries,
+        tags=catalog.all_tags(),
+        tag=tag,
+        query=query or "",
+        form=StartForm(),
+    )
+
+
+@bp.route("/<slug>/start", methods=["POST"])
+@login_required
+def start(slug: str):
+    """Start (or resume) an attempt at a published case or quiz bank."""
+    form = StartForm()
+    if not form.validate_on_submit():
+        abort(400)
+    case = db.session.scalar(select(CaseRecord).where(CaseRecord.slug == slug))
+    if case is None:
+        abort(404)
+    course_id = form.course_id.data
+    if course_id is not None and not db.session.get(Enrolment, (course_id, current_user.id)):
+        abort(403)
+    try:
+        attempt = play.start_attempt(
+            current_user.id,
+            case,
+            course_id=course_id,
+            restart=form.restart.data == "1",
+            mode="timed" if form.mode.data == "timed" else "practice",
+        )
+    except play.NotPlayable as error:
+        flash(str(error), "error")
+        return redirect(url_for("play.catalog"))
+    return redirect(url_for("play.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/preview/<int:version_id>", methods=["POST"])
+@instructor_required
+def preview(version_id: int):
+    """Play any saved version as a learner would; nothing is scored or counted."""
+    # CSRFProtect guards every POST app-wide, so this form-less action is protected too.
+    version = db.session.get(CaseVersion, version_id)
+    if version is None:
+        abort(404)
+    try:
+        attempt = play.start_attempt(
+            current_user.id, version.case, preview=True, version=version, restart=True
+        )
+    except play.NotPlayable as error:
+        flash(str(error), "error")
+        return redirect(request.referrer or url_for("play.catalog"))
+    return redirect(url_for("play.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    """The node the learner is at: narrative, decision or quiz question."""
+    current = _own_attempt(attempt_id)
+    if current.status != "in_progress":
+        return redirect(url_for("play.debrief", attempt_id=current.id))
+    view = feedback.node_view(current)
+    form = DecisionForm(step=view.step)
+    form.option.choices = list(view.options)
+    return render_template(
+        "play/node.html", view=view, form=form, step_form=StepForm(step=view.step)
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/advance", methods=["POST"])
+@login_required
+def advance(attempt_id: int):
+    """Continue past a narrative node (a replayed post changes nothing)."""
+    form = StepForm()
+    if not form.validate_on_submit():
+        abort(400)
+    current = play.advance(_own_attempt(attempt_id).id, current_user.id, form.step.data)
+    return redirect(url_for("play.attempt", attempt_id=current.id))
+
+
+@bp.route("/attempts/<int:attempt_id>/decide", methods=["POST"])
+@login_required
+def decide(attempt_id: int):
+    """Record the learner's choice at a decision or quiz question, exactly once."""
+    current = _own_attempt(attempt_id)
+    form = DecisionForm()
+    form.option.choices = [(value, value) for value in request.form.getlist("option")]
+    if not form.validate_on_submit():
+        flash("Choose one option first.", "error")
+        return redirect(url_for("play.attempt", attempt_id=current.id))
+    try:
+        outcome = play.decide(current.id, current_user.id, form.step.data, form.option.data)
+    except play.InvalidChoice as error:
+        flash(str(error), "error")
+        return redirect(url_for("play.attempt", attempt_id=current.id))
+    if not outcome.recorded:
+        flash("Your answer to this question was already recorded; it was not changed.", "info")
+    if current.mode == "timed" and current.status == "in_progress":
+        return redirect(url_for("play.attempt", attempt_id=current.id))
+    return redirect(url_for("play.feedback", attempt_id=current.id, step=outcome.choice.step))
+
+
+@bp.route("/attempts/<int:attempt_id>/steps/<int:step>", endpoint="feedback")
+@login_required
+def feedback_page(attempt_id: int, step: int):
+    """Feedback on the choice made at ``step``: verdict, why, evidence, pitfall."""
+    current = _own_attempt(attempt_id)
+    choice = next((c for c in current.choices if c.step == step), None)
+    if choice is None:
+        abort(404)
+    if current.mode == "timed" and current.status == "in_progress":
+        abort(404)  # a timed block shows feedback only at the end
+    return render_template(
+        "play/feedback.html", attempt=current, fb=feedback.feedback_view(current, choice)
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/debrief")
+@login_required
+def debrief(attempt_id: int):
+    """The end of an attempt: score, each decision, pitfalls, references, try again."""
+    current = _own_attempt(attempt_id)
+    if current.status == "in_progress":
+        return redirect(url_for("play.attempt", attempt_id=current.id))
+    case = db.session.get(CaseRecord, current.case_id)
+    return render_template(
+        "play/debrief.html",
+        d=feedback.debrief(current),
+        case=case,
+        form=StartForm(course_id=current.course_id),
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/restart", methods=["POST"])
+@login_required
+def restart(attempt_id: int):
+    """Abandon this attempt and start the same case again from the beginning."""
+    current = play.abandon(_own_attempt(attempt_id).id, current_user.id)
+    case = db.session.get(CaseRecord, current.case_id)
+    fresh = play.start_attempt(
+        current_user.id,
+        case,
+        course_id=current.course_id,
+        restart=True,
+        preview=current.preview,
+        mode=current.mode,
+    )
+    return redirect(url_for("play.attempt", attempt_id=fresh.id))
+
+
+@bp.route("/progress")
+@login_required
+def progress():
+    """The learner's history, best scores, scores over time and most frequent pitfalls."""
+    data = catalog.progress(current_user.id)
+    titles = {pid: pitfall.title for pid, pitfall in current_library().get(None).pitfalls.items()}
+    return render_template(
+        "play/progress.html",
+        p=data,
+        timeline=[
+            (f"{title} ({when:%Y-%m-%d})", percent) for when, percent, title in data.timeline
+        ],
+        pitfall_rows=[(titles.get(pid, pid), count) for pid, count in data.pitfalls[:8]],
+    )

@@ -1,0 +1,183 @@
+"""The play service: attempts persist, choices are scored once, the path drives the patient."""
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from edu.extensions import db
+from edu.models import Attempt, Choice
+from edu.services import catalog, feedback, play
+from tests.conftest import make_test_app
+from tests.factories import create_user, sync_fixture_cases
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
+
+
+@pytest.fixture
+def short_case(app):
+    return sync_fixture_cases(FIXTURES / "play-short.md")[0]
+
+
+@pytest.fixture
+def quiz(app):
+    return sync_fixture_cases(FIXTURES / "play-quiz.md")[0]
+
+
+@pytest.fixture
+def resident(app):
+    return create_user("resident")
+
+
+def walk_to_first_decision(attempt, user):
+    return play.advance(attempt.id, user.id, 0)
+
+
+class TestStartAndResume:
+    def test_a_new_attempt_pins_the_case_and_guideline_versions(self, short_case, resident):
+        attempt = play.start_attempt(resident.id, short_case)
+        assert attempt.case_version_id == short_case.published_version_id
+        assert attempt.guideline_version == "her2-mbc-2026.1"
+        assert attempt.path == [["start", None]]
+
+    def test_starting_again_resumes_the_open_attempt(self, short_case, resident):
+        first = play.start_attempt(resident.id, short_case)
+        walk_to_first_decision(first, resident)
+        again = play.start_attempt(resident.id, short_case)
+        assert again.id == first.id
+        assert again.current_node == "first-line"
+
+    def test_restart_abandons_the_open_attempt(self, short_case, resident):
+        first = play.start_attempt(resident.id, short_case)
+        fresh = play.start_attempt(resident.id, short_case, restart=True)
+        assert fresh.id != first.id
+        assert db.session.get(Attempt, first.id).status == "abandoned"
+
+    def test_someone_elses_attempt_is_not_found(self, short_case, resident):
+        attempt = play.start_attempt(resident.id, short_case)
+        other = create_user("resident")
+        with pytest.raises(play.AttemptNotFound):
+            play.get_attempt(attempt.id, other.id)
+
+
+class TestDeciding:
+    def test_preferred_choice_scores_full_marks_and_reaches_the_ending(self, short_case, resident):
+        attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
+        outcome = play.decide(attempt.id, resident.id, 1, "THP_DOCETAXEL")
+        assert outcome.recorded
+        assert (outcome.choice.verdict, outcome.choice.points, outcome.choice.max_points) == (
+            "preferred",
+            10,
+            10,
+        )
+        assert outcome.choice.guideline_version == "her2-mbc-2026.1"
+        assert attempt.status == "completed"
+        assert attempt.points == 10
+
+    def test_contraindicated_choice_is_a_safety_error_with_its_pitfall(self, short_case, resident):
+        attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
+        choice = play.decide(attempt.id, resident.id, 1, "ANTHRACYCLINE_TRASTUZUMAB").choice
+        assert choice.verdict == "contraindicated"
+        assert choice.safety_error is True
+        assert choice.points == 0
+        assert "P2" in choice.pitfalls
+
+    def test_a_replayed_decision_is_stored_once_and_never_changed(self, short_case, resident):
+        attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
+        play.decide(attempt.id, resident.id, 1, "TH_TAXANE")
+        replay = play.decide(attempt.id, resident.id, 1, "THP_DOCETAXEL")
+        assert replay.recorded is False
+        assert replay.choice.option_code == "TH_TAXANE"
+        assert db.session.scalar(select(func.count()).select_from(Choice)) == 1
+
+    def test_a_stale_step_is_refused(self, short_case, resident):
+        attempt = play.start_attempt(resident.id, short_case)
+        with pytest.raises(play.InvalidChoice):
+            play.decide(attempt.id, resident.id, 5, "THP_DOCETAXEL")
+
+    def test_an_option_the_decision_does_not_offer_is_refused(self, short_case, resident):
+        attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
+        with pytest.raises(play.InvalidChoice):
+            play.decide(attempt.id, resident.id, 1, "T_DXD")
+
+    def test_advancing_twice_from_the_same_step_moves_once(self, short_case, resident):
+        attempt = play.start_attempt(resident.id, short_case)
+        play.advance(attempt.id, resident.id, 0)
+        play.advance(attempt.id, resident.id, 0)
+        assert [entry[0] for entry in attempt.path] == ["start", "first-line"]
+
+    def test_the_second_line_is_judged_on_the_patient_the_learner_made(self, short_case, resident):
+        attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
+        play.decide(attempt.id, resident.id, 1, "TH_TAXANE")
+        play.advance(attempt.id, resident.id, 2)
+        choice = play.decide(attempt.id, resident.id, 3, "T_DM1").choice
+        # After progression on trastuzumab + taxane this is line 2: T-DXd is preferred, T-DM1 is not.
+        assert choice.verdict == "not_recommended"
+        assert "P6" in choice.pitfalls
+        view = feedback.feedback_view(attempt, choice)
+        assert any("Trastuzumab deruxtecan" in label for label in view.preferred)
+
+
+def test_concurrent_identical_submissions_store_one_choice(short_case, resident, database_url):
+    attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
+    attempt_id, user_id = attempt.id, resident.id
+    db.session.remove()
+    barrier = threading.Barrier(8)
+    results, errors = [], []
+
+    def submit():
+        app = make_test_app(database_url)
+        with app.app_context():
+            barrier.wait()
+            try:
+                results.append(play.decide(attempt_id, user_id, 1, "THP_DOCETAXEL").recorded)
+            except Exception as error:  # noqa: BLE001 - collected and asserted below
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = db.session.scalars(select(Choice).where(Choice.attempt_id == attempt_id)).all()
+    assert len(stored) == 1
+    assert results.count(True) <= 1
+    assert db.session.get(Attempt, attempt_id).points == 10
+    # Losers either saw the stored choice or a refusal; none stored a second row.
+    assert len(results) + len(errors) == 8
+
+
+class TestQuiz:
+    def test_right_and_wrong_answers_are_scored_and_the_attempt_completes(self, quiz, resident):
+        attempt = play.start_attempt(resident.id, quiz)
+        assert play.decide(attempt.id, resident.id, 0, "A").choice.verdict == "correct"
+        wrong = play.decide(attempt.id, resident.id, 1, "A").choice
+        assert wrong.verdict == "incorrect"
+        assert wrong.pitfalls == ["P11"]
+        assert attempt.status == "completed"
+        assert (attempt.points, attempt.max_points) == (10, 20)
+
+    def test_a_timed_block_closes_when_time_is_up(self, quiz, resident):
+        attempt = play.start_attempt(resident.id, quiz, mode="timed")
+        assert attempt.deadline_at is not None
+        attempt.deadline_at -= timedelta(hours=1)
+        db.session.commit()
+        with pytest.raises(play.InvalidChoice):
+            play.decide(attempt.id, resident.id, 0, "A")
+        assert attempt.status == "completed"
+
+
+def test_previews_do_not_count_in_the_catalogue(short_case, resident):
+    attempt = play.start_attempt(
+        resident.id, short_case, preview=True, version=short_case.published_version
+    )
+    walk_to_first_decision(attempt, resident)
+    play.decide(attempt.id, resident.id, 1, "THP_DOCETAXEL")
+    entry = next(e for e in catalog.catalog(resident.id) if e.slug == "play-short")
+    assert entry.status == "not started"
+    assert catalog.progress(resident.id).history == []

@@ -1,0 +1,138 @@
+"""Playing through the test client: pages, no answer leaks, replays, ownership."""
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from edu.extensions import db
+from edu.models import CaseVersion, Choice
+from tests.factories import sync_fixture_cases
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
+
+
+@pytest.fixture
+def short_case(app):
+    return sync_fixture_cases(FIXTURES / "play-short.md")[0]
+
+
+def start(client, slug="play-short"):
+    response = client.post(f"/play/{slug}/start")
+    assert response.status_code == 302, response.data[:300]
+    return response.headers["Location"]
+
+
+def test_catalogue_lists_published_cases_with_status(client, login_as, short_case):
+    login_as("resident")
+    page = client.get("/play/").get_data(as_text=True)
+    assert "A short test patient" in page
+    assert "Not started" in page
+
+
+def test_a_case_whose_published_version_has_lint_errors_is_never_offered(
+    client, login_as, short_case
+):
+    version = db.session.get(CaseVersion, short_case.published_version_id)
+    version.lint_ok = False
+    db.session.commit()
+    login_as("resident")
+    assert "A short test patient" not in client.get("/play/").get_data(as_text=True)
+    assert client.post("/play/play-short/start").status_code == 302
+    assert client.get("/play/").status_code == 200
+
+
+def test_catalogue_filters_by_tag_and_title(client, login_as, short_case):
+    login_as("resident")
+    assert "A short test patient" in client.get("/play/?tag=test").get_data(as_text=True)
+    assert "A short test patient" not in client.get("/play/?tag=nope").get_data(as_text=True)
+    assert "A short test patient" not in client.get("/play/?q=brain").get_data(as_text=True)
+
+
+LEAK_WORDS = re.compile(
+    r"preferred|acceptable|not.recommended|contraindicated|verdict|points|CLEOPATRA|teaching note",
+    re.I,
+)
+
+
+def test_a_decision_page_reveals_no_verdict_points_or_explanation(client, login_as, short_case):
+    login_as("resident")
+    attempt_url = start(client)
+    client.post(attempt_url + "/advance", data={"step": 0})
+    page = client.get(attempt_url).get_data(as_text=True)
+    assert "Which first-line regimen" in page
+    assert 'name="option"' in page
+    assert not LEAK_WORDS.search(page), LEAK_WORDS.search(page).group(0)
+
+
+def test_full_path_with_feedback_evidence_pitfall_and_debrief(client, login_as, short_case):
+    login_as("resident")
+    attempt_url = start(client)
+    client.post(attempt_url + "/advance", data={"step": 0})
+    response = client.post(attempt_url + "/decide", data={"step": 1, "option": "TH_TAXANE"})
+    assert response.status_code == 302
+    feedback = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Not recommended" in feedback
+    assert "Pitfall" in feedback
+    assert "CLEOPATRA" in feedback
+    assert "56.5" in feedback  # the trial's figure comes from the evidence registry
+    client.post(attempt_url + "/advance", data={"step": 2})
+    response = client.post(attempt_url + "/decide", data={"step": 3, "option": "T_DXD"})
+    debrief = client.get(attempt_url + "/debrief").get_data(as_text=True)
+    assert "10 / 20 points" in debrief
+    assert "Try again" in debrief
+    assert "References" in debrief
+
+
+def test_a_replayed_post_does_not_change_the_stored_choice(client, login_as, short_case):
+    login_as("resident")
+    attempt_url = start(client)
+    client.post(attempt_url + "/advance", data={"step": 0})
+    client.post(attempt_url + "/decide", data={"step": 1, "option": "TH_TAXANE"})
+    again = client.post(
+        attempt_url + "/decide", data={"step": 1, "option": "THP_DOCETAXEL"}, follow_redirects=True
+    )
+    assert "already recorded" in again.get_data(as_text=True)
+    assert db.session.scalar(select(Choice.option_code)) == "TH_TAXANE"
+    assert db.session.scalar(select(func.count()).select_from(Choice)) == 1
+
+
+def test_resume_after_reload_shows_the_same_node(client, login_as, short_case):
+    login_as("resident")
+    attempt_url = start(client)
+    client.post(attempt_url + "/advance", data={"step": 0})
+    assert start(client) == attempt_url
+    assert "Which first-line regimen" in client.get(attempt_url).get_data(as_text=True)
+
+
+def test_another_learner_cannot_open_my_attempt(client, login_as, auth, short_case):
+    login_as("resident")
+    attempt_url = start(client)
+    auth.logout()
+    login_as("resident")
+    assert client.get(attempt_url).status_code == 404
+    assert (
+        client.post(attempt_url + "/decide", data={"step": 1, "option": "T_DXD"}).status_code == 404
+    )
+
+
+def test_play_pages_need_a_login(client, short_case):
+    response = client.get("/play/")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
+def test_residents_cannot_preview_drafts(client, login_as, short_case):
+    login_as("resident")
+    assert client.post(f"/play/preview/{short_case.published_version_id}").status_code == 403
+
+
+def test_progress_page_shows_history_and_pitfalls(client, login_as, short_case):
+    login_as("resident")
+    attempt_url = start(client)
+    client.post(attempt_url + "/advance", data={"step": 0})
+    client.post(attempt_url + "/decide", data={"step": 1, "option": "ANTHRACYCLINE_TRASTUZUMAB"})
+    page = client.get("/play/progress").get_data(as_text=True)
+    assert "A short test patient" in page
+    assert "<svg" in page
