@@ -51,6 +51,9 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
 
     from edu.models import User
+    from edu.models.users import configure_password_hashing
+
+    configure_password_hashing(app.config["PASSWORD_HASH_METHOD"])
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

@@ -77,9 +77,14 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # Case uploads are Markdown files of at most 256 KiB each; a few at once.
         "MAX_CONTENT_LENGTH": int(os.environ.get("EDU_MAX_UPLOAD_BYTES", 2 * 1024 * 1024)),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # How many reverse proxies stand in front of edu (nginx in front of gunicorn: 1).
+        # Their X-Forwarded-For/-Proto are then believed, so rate limits count each
+        # client, not the proxy; 0 believes no such header, so nobody can forge one.
+        "TRUSTED_PROXIES": int(os.environ.get("EDU_TRUSTED_PROXIES", "0")),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("EDU_LOGIN_RATE_LIMIT", "10 per minute"),
         "WTF_CSRF_TIME_LIMIT": None,
+        "PASSWORD_HASH_METHOD": "scrypt",
     }
     settings.update(overrides)
     return settings
@@ -87,5 +92,7 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
 
 TEST_CONFIG = {
     "TESTING": True,
+    # Cheap hashing keeps log-in-heavy tests fast; never use this outside tests.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     "RATELIMIT_ENABLED": False,
 }

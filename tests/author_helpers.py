@@ -24,9 +24,10 @@ BASIC = BASIC_PATH.read_text()
 #: The same case with an option leading to a node that does not exist (a lint error on
 #: the line of that option).
 BROKEN = BASIC.replace("-> #monitoring\n- TH_TAXANE", "-> #nowhere\n- TH_TAXANE")
-BROKEN_LINE = BROKEN.splitlines().index(
-    "- THP_DOCETAXEL: Pertuzumab + trastuzumab + docetaxel -> #nowhere"
-) + 1
+BROKEN_LINE = (
+    BROKEN.splitlines().index("- THP_DOCETAXEL: Pertuzumab + trastuzumab + docetaxel -> #nowhere")
+    + 1
+)
 TEST_RULES = ROOT / "tests" / "fixtures" / "guidelines" / "her2-mbc-2099.1.yaml"
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from edu.cases.model import TextBlock
-from edu.cases.render import sanitiser_changes
+from edu.cases.render import sanitiser_changes, too_complex
 
 # A citation is a bracketed trial id, or several separated by commas: [CLEOPATRA, PERUSE].
 # Not a link ([text](url)), a reference link ([text][ref]), a definition ([ref]: url) or an
@@ -52,3 +52,11 @@ def find_stripped_html(blocks: Iterable[TextBlock]) -> Iterator[tuple[int, list[
                 (number for number, text in block.numbered_lines() if "<" in text), block.line
             )
             yield line, removed
+
+
+def find_too_complex(blocks: Iterable[TextBlock]) -> Iterator[tuple[int, str]]:
+    """Yield ``(line, why)`` for each block too long or dense to render as Markdown."""
+    for block in blocks:
+        why = too_complex(block.text)
+        if why:
+            yield block.line, why

@@ -97,20 +97,57 @@ def _sink_components(nodes: list[str], successors: dict[str, list[str]]) -> list
     """Return the strongly connected components of ``nodes`` that no edge leaves.
 
     Every edge of a trapped node stays among trapped nodes, so a sink component is where a
-    learner ends up stuck. Each component lists its node ids in file order.
+    learner ends up stuck. Each component lists its node ids in file order. Tarjan's
+    algorithm, iterative, so a hostile file of thousands of nodes stays linear.
     """
     members = set(nodes)
     order = {node_id: index for index, node_id in enumerate(nodes)}
-    # A component is a sink when every node reaches exactly the nodes of the component.
-    # Cases have tens of nodes, so reachability per node is cheap and easy to trust.
-    reach = {node_id: _reachable([node_id], successors) & members for node_id in nodes}
-    sinks: list[list[str]] = []
-    placed: set[str] = set()
-    for node_id in nodes:
-        if node_id in placed:
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    component_of: dict[str, int] = {}
+    components: list[list[str]] = []
+    for root in nodes:
+        if root in index:
             continue
-        component = [other for other in reach[node_id] if node_id in reach[other]]
-        placed.update(component)
-        if all(reach[member] <= set(component) for member in component):
+        work = [(root, 0)]
+        while work:
+            node_id, child = work.pop()
+            if child == 0:
+                index[node_id] = low[node_id] = len(index)
+                stack.append(node_id)
+                on_stack.add(node_id)
+            targets = [t for t in successors[node_id] if t in members]
+            if child < len(targets):
+                work.append((node_id, child + 1))
+                target = targets[child]
+                if target not in index:
+                    work.append((target, 0))
+                elif target in on_stack:
+                    low[node_id] = min(low[node_id], index[target])
+                continue
+            if low[node_id] == index[node_id]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component_of[member] = len(components)
+                    component.append(member)
+                    if member == node_id:
+                        break
+                components.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node_id])
+    sinks = []
+    for number, component in enumerate(components):
+        leaves = any(
+            component_of[t] != number
+            for member in component
+            for t in successors[member]
+            if t in members
+        )
+        if not leaves:
             sinks.append(sorted(component, key=order.__getitem__))
-    return sinks
+    return sorted(sinks, key=lambda c: order[c[0]])

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edu.cases.citations import find_stripped_html
+from edu.cases.citations import find_stripped_html, find_too_complex
 from edu.cases.graph import check_graph
 from edu.cases.model import MAX_FILE_BYTES, Case, Document, Finding, LintResult
 from edu.cases.parse import parse_document
@@ -56,6 +56,12 @@ def _check_document(
 ) -> None:
     if isinstance(document, Case):
         check_graph(document, report)
+    for line, why in find_too_complex(document.texts):
+        report.error(
+            line,
+            f"this text is too long or dense to render as Markdown ({why}): split it into "
+            "shorter paragraphs with blank lines between them",
+        )
     for line, removed in find_stripped_html(document.texts):
         report.warning(
             line,

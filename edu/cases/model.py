@@ -134,8 +134,18 @@ class Node:
         return None
 
 
+class _FrontMatterLines:
+    """``line_of`` for documents that keep their front-matter key lines in ``locations``."""
+
+    locations: Mapping[str, int]
+
+    def line_of(self, key: str, default: int = 1) -> int:
+        """Return the line of a front-matter key (``"patient.age"``), or ``default``."""
+        return self.locations.get(key, default)
+
+
 @dataclass(frozen=True)
-class Case:
+class Case(_FrontMatterLines):
     """A parsed case file. ``nodes`` keeps file order; ``start`` is the first node's id.
 
     ``patient`` is the front-matter mapping as written (display facts and engine attributes
@@ -160,10 +170,6 @@ class Case:
     texts: tuple[TextBlock, ...] = ()
     locations: Mapping[str, int] = field(default_factory=dict)
     kind: Literal["case"] = "case"
-
-    def line_of(self, key: str, default: int = 1) -> int:
-        """Return the line of a front-matter key (``"patient.age"``), or ``default``."""
-        return self.locations.get(key, default)
 
     def decisions(self) -> Iterator[Node]:
         """Yield the decision nodes in file order."""
@@ -196,7 +202,7 @@ class QuizItem:
 
 
 @dataclass(frozen=True)
-class QuizBank:
+class QuizBank(_FrontMatterLines):
     """A parsed quiz-bank file (``kind: quiz`` in its front matter)."""
 
     id: str
@@ -213,10 +219,6 @@ class QuizBank:
     texts: tuple[TextBlock, ...] = ()
     locations: Mapping[str, int] = field(default_factory=dict)
     kind: Literal["quiz"] = "quiz"
-
-    def line_of(self, key: str, default: int = 1) -> int:
-        """Return the line of a front-matter key, or ``default``."""
-        return self.locations.get(key, default)
 
 
 Document = Case | QuizBank
@@ -236,16 +238,8 @@ class ParseResult:
 
 
 @dataclass(frozen=True)
-class LintResult:
-    """What :func:`edu.cases.lint.lint_document` found."""
-
-    document: Document | None
-    findings: list[Finding]
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no error (warnings allowed): the version may be published."""
-        return not any(finding.is_error for finding in self.findings)
+class LintResult(ParseResult):
+    """What :func:`edu.cases.lint.lint_document` found; ``ok`` means it may be published."""
 
     @property
     def errors(self) -> list[Finding]:

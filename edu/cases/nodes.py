@@ -28,7 +28,7 @@ from edu.cases.source import parse_scalar
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ATTRIBUTE = re.compile(r"^[a-z][a-z0-9_]*$")
-_ARROW = re.compile(r"\s*(?:->|→)\s*")
+_ARROW = re.compile(r"(?:->|→)\s*#")
 _CODE_LIKE = re.compile(r"^[A-Z][A-Z0-9]*_[A-Z0-9_]*\s*:")
 #: Event values kept as written: free text where YAML would trip over a colon.
 TEXT_EVENTS = ("line_note",)
@@ -106,8 +106,8 @@ def _parse_node(section: Section, report: Report) -> tuple[Node, list[TextBlock]
 
 
 def _is_option(text: str, phase: str) -> bool:
-    # Before the option list starts, only an arrow marks an option, so ordinary lists in
-    # the narrative or the question ("- HER2: IHC 3+") stay prose.
+    # Before the option list starts, only an arrow to a node marks an option, so ordinary
+    # lists in the narrative or the question ("- HER2: IHC 3+", "- ALT 40 -> 120") stay prose.
     return phase == "options" or _ARROW.search(text) is not None
 
 

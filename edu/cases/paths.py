@@ -16,8 +16,11 @@ from edu.cases.model import Case, Node
 from edu.cases.state import InvalidPath, PatientState, after_choice, enter_node, initial_state
 
 #: A case that yields more distinct patients than this has a loop that changes the patient
-#: every time round; the walk stops there (and says so) rather than run without end.
-MAX_VISITS = 5_000
+#: every time round, or choices whose histories multiply; the walk stops there (and says
+#: so) rather than run without end. Real cases have a few dozen.
+MAX_PATIENTS = 2_000
+#: A bound on (node, patient) pairs as well, for huge files.
+MAX_VISITS = 50_000
 
 Trail = tuple[tuple[str, str | None], ...]
 
@@ -60,6 +63,7 @@ def walk(case: Case, problem: Callable[[int, str], None]) -> Iterator[Visit]:
         [(case.start, initial_state(case), ((case.start, None),))]
     )
     seen: set[tuple[str, tuple]] = set()
+    patients: set[tuple] = set()
     while queue:
         node_id, state, trail = queue.popleft()
         node = case.nodes.get(node_id)
@@ -75,12 +79,13 @@ def walk(case: Case, problem: Callable[[int, str], None]) -> Iterator[Visit]:
         if key in seen:
             continue
         seen.add(key)
-        if len(seen) > MAX_VISITS:
+        patients.add(key[1])
+        if len(patients) > MAX_PATIENTS or len(seen) > MAX_VISITS:
             problem(
                 node.line,
-                f"stopped checking after {MAX_VISITS} different patients: a loop changes the "
-                "patient every time round (e.g. 'progressed_on' inside a loop); "
-                "make the loop's events happen once",
+                f"stopped checking after {len(patients)} different patients: a loop changes "
+                "the patient every time round (e.g. 'progressed_on' inside a loop), or too "
+                "many choices change the history; make the loop's events happen once",
             )
             return
         yield Visit(node, state, trail)

@@ -70,6 +70,13 @@ LINK_REL = "noopener noreferrer"
 _UNSAFE_LINK = re.compile(
     r"\]\s*[(:]\s*<?\s*(?!(?:https?|mailto):)[a-z][a-z0-9+.-]*:", re.IGNORECASE
 )
+#: Limits per paragraph (text between blank lines); see :func:`too_complex`.
+MAX_PARAGRAPH_CHARS = 4_000
+MAX_PARAGRAPH_MARKS = 300
+#: Texts longer than this are rendered without caching.
+MAX_CACHED_CHARS = 16 * 1024
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_MARKS = re.compile(r"[\[\]*_`<>&\\!]")
 _EXTENSIONS = ("tables", "sane_lists")
 # Older attribute-style alignment keeps tables free of inline ``style``, which we never allow.
 _EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}
@@ -91,17 +98,61 @@ def _clean(raw_html: str, link_rel: str | None = LINK_REL) -> str:
     )
 
 
-@lru_cache(maxsize=4096)
+def too_complex(text: str) -> str | None:
+    """Return why ``text`` is too long or dense for the Markdown renderer, or None.
+
+    Python-Markdown's inline patterns backtrack: a paragraph of a few thousand ``[`` or
+    ``*[`` takes seconds, and a 256 KiB one hours. Real prose stays far below these
+    limits, so a paragraph above them is refused (lint error) and shown as plain text.
+    """
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        if len(paragraph) > MAX_PARAGRAPH_CHARS:
+            return (
+                f"a paragraph of {len(paragraph):,} characters "
+                f"(the limit is {MAX_PARAGRAPH_CHARS:,})"
+            )
+        marks = len(_MARKS.findall(paragraph))
+        if marks > MAX_PARAGRAPH_MARKS:
+            return (
+                f"a paragraph with {marks} Markdown marks ([ ] * _ ` < > & \\ !; "
+                f"the limit is {MAX_PARAGRAPH_MARKS})"
+            )
+    return None
+
+
+def _plain(text: str) -> str:
+    """Text as escaped paragraphs, for what the Markdown renderer cannot take."""
+    return "".join(
+        f"<p>{html.escape(paragraph.strip())}</p>"
+        for paragraph in _PARAGRAPH_BREAK.split(text)
+        if paragraph.strip()
+    )
+
+
 def render_markdown(text: str) -> str:
     """Return ``text`` (author Markdown) as sanitised HTML, safe to mark as safe in a template.
 
-    Never raises: text too deeply nested for the Markdown parser is shown escaped.
+    Never raises and never takes long: text too long, dense or deeply nested for the
+    Markdown parser is shown as escaped plain paragraphs (the linter reports it).
     """
+    if len(text) > MAX_CACHED_CHARS:
+        return _render(text)  # rare, large texts would crowd the cache out
+    return _render_cached(text)
+
+
+def _render(text: str) -> str:
+    if too_complex(text):
+        return _plain(text)
     try:
         raw_html = _to_html(text)
     except RecursionError:
-        return "<p>" + html.escape(text) + "</p>"
+        return _plain(text)
     return _clean(raw_html)
+
+
+# Keyed by the text itself, so a case version's text (which never changes) is rendered
+# once per process, and an edited text simply misses.
+_render_cached = lru_cache(maxsize=4096)(_render)
 
 
 def sanitiser_changes(text: str) -> list[str]:
@@ -110,6 +161,8 @@ def sanitiser_changes(text: str) -> list[str]:
     The linter warns with this list, so an author learns that the raw HTML they wrote
     will not reach learners. Link ``rel`` attributes, which we add, do not count.
     """
+    if too_complex(text):
+        return []  # rendered as plain escaped text; lint reports the size instead
     if "<" not in text and "&" not in text and not _UNSAFE_LINK.search(text):
         # Rendering every block would make linting a library slow; without raw HTML, an
         # entity or a link to another URL scheme, Markdown produces nothing to strip.
@@ -117,7 +170,7 @@ def sanitiser_changes(text: str) -> list[str]:
     try:
         raw_html = _to_html(text)
     except RecursionError:
-        return ["the text is nested too deeply for the Markdown renderer"]
+        return []  # rendered as plain escaped text
     before = _Inventory.of(raw_html)
     after = _Inventory.of(_clean(raw_html, link_rel=None))
     removed = list((Counter(before.items) - Counter(after.items)).elements())

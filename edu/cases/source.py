@@ -49,8 +49,11 @@ class FrontMatter:
 
 
 def _line_of_offset(data: bytes | str, offset: int) -> int:
-    newline = b"\n" if isinstance(data, bytes) else "\n"
-    return data.count(newline, 0, offset) + 1  # type: ignore[arg-type]
+    """The 1-based line of ``offset``, counting LF, CRLF and a lone CR as editors do."""
+    head = data[:offset]
+    if isinstance(head, bytes):
+        return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+    return head.count("\n") + head.count("\r") - head.count("\r\n") + 1
 
 
 def decode(data: str | bytes, report: Report) -> Source | None:

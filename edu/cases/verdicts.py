@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from edu.cases.citations import find_citations
-from edu.cases.model import Case, Event, Node, QuizBank, TextBlock
+from edu.cases.citations import Citation, find_citations
+from edu.cases.model import Case, Event, Node, QuizBank
 from edu.cases.paths import Visit, walk
 from edu.cases.report import Report, listing, suggest
 from edu.cases.state import (
@@ -23,7 +23,8 @@ from edu.cases.state import (
     pseudo_event_problem,
     split_patient,
 )
-from edu.guideline.errors import (
+from edu.guideline import (
+    VERDICTS,
     GuidelineError,
     MissingPatientAttribute,
     UnknownDecisionKind,
@@ -92,17 +93,17 @@ def check_case(case: Case, library: GuidelineLibrary, judge: Judge, report: Repo
         return
     attributes = attribute_names(guideline)
     before = len(report.findings)
-    _check_patient(case, guideline, attributes, report)
+    has_patient = _check_patient(case, guideline, attributes, report)
     for node in case.nodes.values():
         for event in node.events:
             _check_event(event, guideline, attributes, report)
-    patient_ok = len(report.findings) == before
+    patient_ok = has_patient and len(report.findings) == before
     offered = _check_decisions(case, guideline, judge, report)
     if patient_ok:
         # With a bad baseline or event every verdict below would fail for the same reason;
         # the errors above already point at it.
         _check_paths(case, guideline, judge, offered, report)
-    check_citations(case.texts, guideline, judge, report)
+    check_citations(find_citations(case.texts), guideline, judge, report)
 
 
 def check_quiz(bank: QuizBank, library: GuidelineLibrary, judge: Judge, report: Report) -> None:
@@ -110,12 +111,10 @@ def check_quiz(bank: QuizBank, library: GuidelineLibrary, judge: Judge, report: 
     guideline = resolve(bank.guideline, bank.line_of("guideline"), library, report)
     if guideline is None:
         return
-    check_citations(bank.texts, guideline, judge, report)
+    check_citations(find_citations(bank.texts), guideline, judge, report)
     for item in bank.items:
         line = item.citations_line or item.line
-        check_citations(
-            [TextBlock(line, f"[{trial}]") for trial in item.citations], guideline, judge, report
-        )
+        check_citations((Citation(t, line) for t in item.citations), guideline, judge, report)
         for pitfall in item.pitfalls:
             if pitfall.startswith("P") and pitfall not in guideline.pitfalls:
                 report.error(
@@ -126,11 +125,11 @@ def check_quiz(bank: QuizBank, library: GuidelineLibrary, judge: Judge, report: 
 
 
 def check_citations(
-    blocks: Iterable[TextBlock], guideline: Guideline, judge: Judge, report: Report
+    citations: Iterable[Citation], guideline: Guideline, judge: Judge, report: Report
 ) -> None:
     """Record citations of trials that are not in the guideline's evidence registry."""
     registry = guideline.evidence
-    for citation in find_citations(blocks):
+    for citation in citations:
         if citation.trial in registry:
             continue
         newer = next(
@@ -157,7 +156,10 @@ def check_citations(
             )
 
 
-def _check_patient(case: Case, guideline: Guideline, attributes: list[str], report: Report) -> None:
+def _check_patient(case: Case, guideline: Guideline, attributes: list[str], report: Report) -> bool:
+    """Check the baseline; return False when there is none (its absence is reported)."""
+    if "patient" not in case.locations:
+        return False
     engine, _ = split_patient(case.patient)
     unknown = [name for name in engine if name not in attributes]
     for name in unknown:
@@ -168,7 +170,7 @@ def _check_patient(case: Case, guideline: Guideline, attributes: list[str], repo
             f"({listing(DISPLAY_KEYS, 30)})",
         )
     if unknown:
-        return
+        return True
     try:
         guideline.validate_patient(engine)
     except GuidelineError as exc:
@@ -177,6 +179,7 @@ def _check_patient(case: Case, guideline: Guideline, attributes: list[str], repo
         if isinstance(exc, MissingPatientAttribute):
             line = case.line_of("patient")
         report.error(line, f"patient: {exc}: fix it under 'patient:' in the front matter")
+    return True
 
 
 def _check_event(event: Event, guideline: Guideline, attributes: list[str], report: Report) -> None:
@@ -295,17 +298,56 @@ def _check_paths(
         result = judge.evaluate(guideline, node.decision, visit.state, codes)
         if isinstance(result, GuidelineError):
             if once(node, "engine"):
+                fix = (
+                    "give the patient that attribute (front matter or an event before this node)"
+                    if isinstance(result, MissingPatientAttribute)
+                    else "fix the patient or the events on this path"
+                )
                 report.error(
                     line,
                     f"the guideline cannot judge '{node.id}' on the path {visit.describe()}: "
-                    f"{result}: give the patient that attribute (front matter or an event "
-                    "before this node)",
+                    f"{result}: {fix}",
                 )
             continue
         if not any(j.verdict == "preferred" for j in result.judgements) and once(node, "preferred"):
-            report.error(line, _no_preferred(node, visit, guideline, judge, result))
+            _report_no_preferred(node, visit, guideline, judge, result, line, report)
         if newest is not None:
             _aging(node, visit, codes, guideline, newest, base, judge, once, report)
+
+
+def _report_no_preferred(
+    node: Node,
+    visit: Visit,
+    guideline: Guideline,
+    judge: Judge,
+    result: Evaluation,
+    line: int,
+    report: Report,
+) -> None:
+    """Error when the case leaves out what the guideline prefers for this patient.
+
+    Where the guideline prefers no option at all for this patient (in pregnancy it names
+    none), case and guideline do not disagree: the decision is scored for safety only, and
+    the case must still offer the best verdict there is.
+    """
+    everything = judge.evaluate(
+        guideline, node.decision or "", visit.state, guideline.codes(node.decision or "")
+    )
+    if not isinstance(everything, GuidelineError):
+        available = {j.verdict for j in everything.judgements}
+        best = next(v for v in VERDICTS if v in available)
+        if best != "preferred":
+            offered = {j.verdict for j in result.judgements}
+            if best in offered:
+                report.warning(
+                    line,
+                    f"on the path {visit.describe()}, the guideline prefers no option of "
+                    f"'{node.id}' for this patient ({visit.state.summary()}); the decision is "
+                    f"scored for safety only (best available verdict: {best}). Nothing to fix "
+                    "unless you meant to teach a preferred choice here",
+                )
+                return
+    report.error(line, _no_preferred(node, visit, guideline, judge, result))
 
 
 def _no_preferred(

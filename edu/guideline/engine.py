@@ -31,6 +31,7 @@ from edu.guideline.rules import Rule
 from edu.guideline.vocabulary import VERDICT_RANK, VERDICTS, DecisionKind, Vocabulary
 
 CONTRAINDICATED = "contraindicated"
+PLAN_CACHE_SIZE = 4096
 
 
 def fact_catalogue(vocabulary: Vocabulary, settings: LineSettings) -> dict[str, FactSpec]:
@@ -89,6 +90,7 @@ class Guideline:
         self.extends = extends
         self.changes = changes
         self.settings = settings
+        self.catalogue = fact_catalogue(vocabulary, settings)
         self._vocab = vocabulary
         self._rule_by_id = {rule.id: rule for rule in rules}
         # Precompute the rule order per decision once, so evaluating is a scan of a few rules.
@@ -105,6 +107,23 @@ class Guideline:
             self._overlays[kind] = tuple(
                 sorted((r for r in mine if r.overlay), key=lambda r: (r.priority, r.order))
             )
+        # The plan (base rule + overlays) depends only on the facts rule conditions name,
+        # so it is memoised on those facts: most evaluations then skip the rule scan.
+        self._plan_facts: dict[str, tuple[str, ...]] = {
+            kind: tuple(
+                sorted(
+                    {
+                        name
+                        for rule in self._base[kind] + self._overlays[kind]
+                        for name in rule.when.raw
+                    }
+                )
+            )
+            for kind in vocabulary.kinds
+        }
+        self._plans: dict[str, dict[tuple[Any, ...], tuple[Rule, tuple[Rule, ...]]]] = {
+            kind: {} for kind in vocabulary.kinds
+        }
         self._adjuvant_drugs = settings.adjuvant_drugs
         self._contains = {code: spec.contains for code, spec in vocabulary.codes.items()}
 
@@ -132,6 +151,11 @@ class Guideline:
     def has_code(self, code: str) -> bool:
         """Return True when ``code`` is an option code of any decision kind in this version."""
         return code in self._vocab.codes
+
+    def drugs_of(self, code: str) -> frozenset[str]:
+        """Return the drugs an option contains (empty for actions that are not regimens)."""
+        self._vocab.label(code)  # raises UnknownOptionCode
+        return self._contains[code]
 
     def attributes(self) -> dict[str, Any]:
         """Return attribute name -> its spec (type, values, default) as a JSON-ready dict."""
@@ -235,6 +259,17 @@ class Guideline:
 
     def _plan(self, decision: str, facts: Mapping[str, Any]) -> tuple[Rule, tuple[Rule, ...]]:
         """Return the base rule and the matching overlays (ascending priority)."""
+        key = tuple([facts[name] for name in self._plan_facts[decision]])
+        plans = self._plans[decision]
+        plan = plans.get(key)
+        if plan is None:
+            plan = self._select(decision, facts)
+            if len(plans) >= PLAN_CACHE_SIZE:
+                plans.clear()  # bounded: distinct situations are few, but inputs are not trusted
+            plans[key] = plan
+        return plan
+
+    def _select(self, decision: str, facts: Mapping[str, Any]) -> tuple[Rule, tuple[Rule, ...]]:
         for rule in self._base[decision]:
             if rule.when.holds(facts):
                 base = rule

@@ -9,7 +9,7 @@ file is never edited and attempts scored under it keep their scores.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +129,7 @@ class GuidelineLibrary:
             )
         return max(candidates, key=lambda g: _sort_key(g.version))
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Guideline]:
         return iter(self._by_version.values())
 
     def __contains__(self, name: object) -> bool:

@@ -256,8 +256,12 @@ def _compile_rule(
                 if code in members[name]:
                     chain.extend(cases)
             chain.extend(default_cases)
-            if not chain:
+            if not chain and overlay:
                 continue
+            if not chain:
+                raise fail(
+                    f"no verdict for {code}: a base rule needs a default or an entry per code"
+                )
             if not overlay and (chain[-1].when is not None or chain[-1].verdict is None):
                 raise fail(
                     f"no verdict for {code} when no entry's condition holds: "

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from edu.guideline.conditions import Condition, compile_condition
 from edu.guideline.engine import Guideline
 from edu.guideline.errors import GuidelineError
 from edu.guideline.rules import Rule
@@ -56,42 +57,79 @@ def referenced_facts(guidelines: tuple[Guideline, ...], kind: str) -> set[str]:
 def patients(
     pair: tuple[Guideline, Guideline], kind: str, referenced: set[str]
 ) -> Iterator[dict[str, Any]]:
-    """Yield patient states covering every distinction the rules of ``kind`` make."""
+    """Yield patient states covering every distinction the rules of ``kind`` make.
+
+    For each treatment history only the attributes named by rules that can apply to that
+    history (their line and history conditions hold) are varied: a first-line patient's
+    brain metastases cannot change a first-line verdict, so they are not enumerated there.
+    """
     new = pair[1]
     attributes = new.attributes()
-    axes: list[list[tuple[tuple[str, Any], ...]]] = []
-    for name, spec in attributes.items():
-        if (
-            name in LVEF_FACTS
-            or spec["type"] == "codes"
-            or name
-            in (
-                "adjuvant_her2",
-                "months_since_adjuvant_her2",
-            )
-        ):
-            continue
-        if name not in referenced:
-            if spec.get("required") and spec.get("values"):
-                axes.append([((name, spec["values"][0]),)])
-            continue
-        if spec["type"] == "choice":
-            axes.append([((name, value),) for value in spec["values"]])
-        elif spec["type"] == "flag":
-            axes.append([((name, False),), ((name, True),)])
-        else:
-            axes.append([((name, value),) for value in _numbers(pair, kind, name)])
-    if referenced & LVEF_FACTS:
-        axes.append(_lvef_pairs(pair))
-    if referenced & HISTORY_FACTS or new.decision_kind(kind).uses_line:
-        axes.append(_histories(pair))
-    for combo in itertools.product(*axes):
-        patient: dict[str, Any] = {}
-        for part in combo:
-            patient.update(part)
-        if patient.get("cns_predominant") and patient.get("brain_metastases") == "none":
-            continue  # the brain cannot be the main site without brain metastases
-        yield patient
+    fixed = {
+        name: spec["values"][0]
+        for name, spec in attributes.items()
+        if spec.get("required") and spec.get("values")
+    }
+    lvef_axis = _lvef_pairs(pair) if referenced & LVEF_FACTS else [()]
+    uses_history = referenced & HISTORY_FACTS or new.decision_kind(kind).uses_line
+    histories = _histories(pair) if uses_history else [()]
+    for history in histories:
+        relevant = _relevant(pair, kind, fixed, history) if uses_history else referenced
+        axes: list[list[tuple[tuple[str, Any], ...]]] = []
+        for name, spec in attributes.items():
+            if name in LVEF_FACTS or name in HISTORY_ATTRIBUTES or name not in relevant:
+                continue
+            if spec["type"] == "choice":
+                axes.append([((name, value),) for value in spec["values"]])
+            elif spec["type"] == "flag":
+                axes.append([((name, False),), ((name, True),)])
+            else:
+                axes.append([((name, value),) for value in _numbers(pair, kind, name)])
+        axes.append(lvef_axis)
+        for combo in itertools.product(*axes):
+            patient: dict[str, Any] = dict(fixed)
+            for part in combo:
+                patient.update(part)
+            patient.update(history)
+            if patient.get("cns_predominant") and patient.get("brain_metastases", "none") == "none":
+                continue  # the brain cannot be the main site without brain metastases
+            yield patient
+
+
+HISTORY_ATTRIBUTES = frozenset(
+    {"adjuvant_her2", "months_since_adjuvant_her2", "metastatic_regimens"}
+)
+
+
+def _relevant(
+    pair: tuple[Guideline, ...], kind: str, fixed: Mapping[str, Any], history: Any
+) -> set[str]:
+    """Facts named by the rules (of either version) whose history conditions hold."""
+    names: set[str] = set()
+    for guideline in pair:
+        try:
+            facts = guideline.facts_for(kind, {**fixed, **dict(history)})
+        except GuidelineError:
+            continue  # a history the version cannot describe (a code it does not have)
+        for rule in guideline.rules_for(kind):
+            if history_condition(guideline, rule).holds(facts):
+                names.update(rule.when.raw)
+                names.update(entry_facts(rule, kind))
+    return names
+
+
+_HISTORY_CONDITIONS: dict[tuple[int, str], Condition] = {}
+
+
+def history_condition(guideline: Guideline, rule: Rule) -> Condition:
+    """The part of a rule's condition about history (line, band, regimens, drugs given)."""
+    key = (id(guideline), rule.id)
+    condition = _HISTORY_CONDITIONS.get(key)
+    if condition is None:
+        raw = {k: v for k, v in rule.when.raw.items() if k in HISTORY_FACTS}
+        condition = compile_condition(raw, guideline.catalogue)
+        _HISTORY_CONDITIONS[key] = condition
+    return condition
 
 
 def _numbers(pair: tuple[Guideline, ...], kind: str, name: str) -> list[float]:

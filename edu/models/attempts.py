@@ -19,7 +19,8 @@ class Attempt(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     case_version_id: Mapped[int] = mapped_column(ForeignKey("case_versions.id"))
-    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), default=None)
+    # Indexed: standings and research exports select a course's attempts.
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), default=None, index=True)
     kind: Mapped[str] = mapped_column(String(10))  # "case" | "quiz"
     mode: Mapped[str] = mapped_column(String(10), default="practice")  # quiz: practice | timed
     guideline_version: Mapped[str] = mapped_column(String(60))

@@ -13,6 +13,20 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from edu.extensions import db
 from edu.models._time import utcnow
 
+# scrypt in production. Tests switch to a cheap method (see TEST_CONFIG) because hashing
+# dominates the time of every test that logs someone in.
+_password_method = "scrypt"
+
+
+def configure_password_hashing(method: str) -> None:
+    """Set the werkzeug hashing method used for new passwords."""
+    global _password_method
+    _password_method = method
+
+
+def current_password_method() -> str:
+    return _password_method
+
 
 class Role(StrEnum):
     RESIDENT = "resident"
@@ -38,7 +52,7 @@ class User(UserMixin, db.Model):
     canvas_user_id: Mapped[str | None] = mapped_column(String(32), default=None)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=_password_method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

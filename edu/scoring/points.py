@@ -153,8 +153,15 @@ def score_judgement(
     scheme: Mapping[str, int] | None = None,
     *,
     pitfalls: Iterable[str] = (),
+    best_available: str | None = None,
 ) -> ChoiceScore:
     """Return the score of a decision the engine judged ``verdict``.
+
+    ``best_available`` is the best verdict the guideline gives any option of this decision
+    for this patient. Usually ``preferred``; where the guideline prefers nothing (in
+    pregnancy no regimen is preferred) the decision is scored for safety only: full marks
+    are what the best available verdict earns, so nobody loses points the guideline never
+    offered.
 
     Args:
         verdict: one of :data:`VERDICTS`, from ``Judgement.verdict``.
@@ -168,9 +175,10 @@ def score_judgement(
         InvalidPointsScheme: for a plain mapping that breaks the scheme's rules.
     """
     points = as_scheme(scheme)
+    full = points.full_marks if best_available is None else points.points_for(best_available)
     return ChoiceScore(
         points=points.points_for(verdict),
-        max_points=points.full_marks,
+        max_points=full,
         safety_error=verdict == SAFETY_ERROR_VERDICT,
         pitfalls=tuple(pitfalls),
     )

@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from edu.extensions import db
 from edu.models import Role, User
+from edu.models import users as users_model
 from edu.models._time import utcnow
 
 MIN_PASSWORD_LENGTH = 10
@@ -99,9 +100,13 @@ def authenticate(email: str, password: str) -> LoginResult:
     now = utcnow()
     if user is None:
         # Spend the same hashing time as a real check so timing does not reveal absence.
-        User(password_hash=_dummy_hash()).check_password(password)
+        User(password_hash=_dummy_hash(users_model.current_password_method())).check_password(
+            password
+        )
         return LoginResult(None, LOGIN_FAILED)
     if user.locked_until and user.locked_until > now:
+        # Hash anyway: an answer without the hash's cost would reveal a locked account.
+        user.check_password(password)
         return LoginResult(None, LOGIN_FAILED)
     if not user.check_password(password) or not user.is_active:
         user.failed_logins += 1
@@ -117,5 +122,5 @@ def authenticate(email: str, password: str) -> LoginResult:
 
 
 @cache
-def _dummy_hash() -> str:
-    return generate_password_hash("not-a-real-password")
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not-a-real-password", method=method)

@@ -165,7 +165,9 @@ def histogram(scores: list[float]) -> list[Bucket]:
     return [Bucket(low, low + 10, counts.get(low, 0)) for low in BUCKETS]
 
 
-def _decisions(case: CaseRecord, choices: list[Choice], attempts: dict[int, Attempt]) -> list[DecisionStat]:
+def _decisions(
+    case: CaseRecord, choices: list[Choice], attempts: dict[int, Attempt]
+) -> list[DecisionStat]:
     document = _document(case)
     by_node: dict[str, list[Choice]] = defaultdict(list)
     for choice in choices:
@@ -183,7 +185,9 @@ def _decisions(case: CaseRecord, choices: list[Choice], attempts: dict[int, Atte
     return stats
 
 
-def _decision(document, node_id: str, made: list[Choice], attempts: dict[int, Attempt]) -> DecisionStat:
+def _decision(
+    document, node_id: str, made: list[Choice], attempts: dict[int, Attempt]
+) -> DecisionStat:
     node = document.nodes.get(node_id) if isinstance(document, Case) else None
     item = None
     if document is not None and not isinstance(document, Case):
@@ -204,7 +208,9 @@ def _decision(document, node_id: str, made: list[Choice], attempts: dict[int, At
     unchosen = [code for code, _ in codes if not counts.get(code)]
     computed = _judge_unchosen(document, node, made, attempts, unchosen) if unchosen else {}
     if item is not None:
-        computed.update({letter: "correct" if letter == item.answer else "incorrect" for letter in unchosen})
+        computed.update(
+            {letter: "correct" if letter == item.answer else "incorrect" for letter in unchosen}
+        )
     total = len(made)
     options = []
     for code, label in codes:
@@ -223,7 +229,9 @@ def _decision(document, node_id: str, made: list[Choice], attempts: dict[int, At
     return DecisionStat(node_id, title, decision or "", total, options)
 
 
-def _judge_unchosen(document, node, made: list[Choice], attempts: dict[int, Attempt], codes: list[str]) -> dict[str, str]:
+def _judge_unchosen(
+    document, node, made: list[Choice], attempts: dict[int, Attempt], codes: list[str]
+) -> dict[str, str]:
     """Verdicts of options nobody chose, on the patient most learners had at ``node``."""
     if not isinstance(document, Case) or node is None or node.kind != "decision":
         return {}

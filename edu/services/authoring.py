@@ -45,9 +45,7 @@ class PublishRefused(AuthoringError):
 
 def is_coauthor(user: User, case: CaseRecord) -> bool:
     """Return True when ``user`` is listed as a co-author of ``case``."""
-    return (
-        db.session.get(CaseAuthor, {"case_id": case.id, "user_id": user.id}) is not None
-    )
+    return db.session.get(CaseAuthor, {"case_id": case.id, "user_id": user.id}) is not None
 
 
 def can_edit(user: User | None, case: CaseRecord) -> bool:
@@ -70,9 +68,7 @@ def editable_cases(user: User) -> list[CaseRecord]:
     query = select(CaseRecord).order_by(CaseRecord.created_at.desc(), CaseRecord.id.desc())
     if user.role != Role.ADMIN:
         coauthored = select(CaseAuthor.case_id).where(CaseAuthor.user_id == user.id)
-        query = query.where(
-            or_(CaseRecord.owner_id == user.id, CaseRecord.id.in_(coauthored))
-        )
+        query = query.where(or_(CaseRecord.owner_id == user.id, CaseRecord.id.in_(coauthored)))
     return list(db.session.scalars(query))
 
 
@@ -313,9 +309,7 @@ def create_case(text: str, user: User, *, publish: bool = False) -> SaveResult:
         user_id=user.id,
     )
     db.session.commit()
-    return SaveResult(
-        version.case, version, created, list(result.findings), _is_published(version)
-    )
+    return SaveResult(version.case, version, created, list(result.findings), _is_published(version))
 
 
 def save_draft(case: CaseRecord, text: str, user: User) -> SaveResult:
@@ -531,7 +525,9 @@ def _upload_one(filename: str, data: bytes, user: User, publish_clean: bool) -> 
 
 
 def _rejected(filename: str, message: str, slug: str | None = None) -> UploadEntry:
-    return UploadEntry(filename, "rejected", slug, findings=[Finding(filename, 1, "error", message)])
+    return UploadEntry(
+        filename, "rejected", slug, findings=[Finding(filename, 1, "error", message)]
+    )
 
 
 # --------------------------------------------------------------------------- diff

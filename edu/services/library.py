@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from edu.cases import Finding, lint_document
 from edu.extensions import db
@@ -94,6 +94,11 @@ def save_version(
     )
     lint_ok = not any(f.severity == "error" for f in findings)
     if latest is not None and latest.content_hash == digest:
+        if lint_ok and not latest.lint_ok:
+            # The text is the same but lints clean now (the guideline changed): the lint
+            # verdict is derived data, so record it before the version can be published.
+            latest.lint_ok = True
+            latest.lint_report = [_finding_json(f) for f in findings]
         if publish and lint_ok and case.published_version_id != latest.id:
             _publish(case, latest)
         return latest, False
@@ -145,9 +150,14 @@ def _sync_file(path: Path, shown: str, guidelines: GuidelineLibrary) -> SyncEntr
     if result.document is None or not result.ok:
         return SyncEntry(shown, "rejected", findings=list(result.findings))
     content = raw.decode("utf-8")
-    existed = db.session.scalar(
-        select(func.count()).select_from(CaseRecord).where(CaseRecord.slug == result.document.id)
-    )
+    existing = db.session.scalar(select(CaseRecord).where(CaseRecord.slug == result.document.id))
+    if existing is not None and existing.source != "library":
+        # A file on disk must not silently replace a case an instructor wrote in the editor.
+        message = (
+            f"id {result.document.id!r} belongs to a case written in the editor; "
+            "give the file another id"
+        )
+        return SyncEntry(shown, "rejected", findings=[Finding(shown, 1, "error", message)])
     try:
         version, created = save_version(
             content, result.document, findings=list(result.findings), publish=True
@@ -156,5 +166,5 @@ def _sync_file(path: Path, shown: str, guidelines: GuidelineLibrary) -> SyncEntr
         db.session.rollback()
         return SyncEntry(shown, "rejected", findings=[Finding(shown, 1, "error", str(error))])
     db.session.commit()
-    status = "unchanged" if not created else ("updated" if existed else "added")
+    status = "unchanged" if not created else ("updated" if existing else "added")
     return SyncEntry(shown, status, result.document.id, version.number, list(result.findings))

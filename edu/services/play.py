@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from edu.cases import Case, QuizBank, state_on_path
 from edu.extensions import db
-from edu.guideline import Guideline, Judgement
+from edu.guideline import VERDICTS, Guideline, Judgement
 from edu.models import Attempt, CaseRecord, CaseVersion, Choice, Course
 from edu.models._time import utcnow
 from edu.scoring import score_judgement, score_quiz_answer
@@ -220,7 +220,12 @@ def _score_case_choice(attempt: Attempt, case: Case, step: int, code: str) -> tu
     if option is None:
         raise InvalidChoice("Choose one of the options offered.")
     judgement = judge_options(attempt, case, attempt.path)[code]
-    score = score_judgement(judgement.verdict, _points_scheme(attempt), pitfalls=judgement.pitfalls)
+    score = score_judgement(
+        judgement.verdict,
+        _points_scheme(attempt),
+        pitfalls=judgement.pitfalls,
+        best_available=best_available_verdict(attempt, case, attempt.path),
+    )
     choice = Choice(
         attempt_id=attempt.id,
         step=step,
@@ -328,6 +333,24 @@ def abandon(attempt_id: int, user_id: int) -> Attempt:
 # --- judging -----------------------------------------------------------------------------
 
 
+def best_available_verdict(attempt: Attempt, case: Case, path: list) -> str:
+    """The best verdict the guideline gives ANY option of this decision for this patient.
+
+    It is ``preferred`` except where the guideline prefers nothing (pregnancy), which makes
+    the decision a safety-only one (see ``edu.scoring.score_judgement``).
+    """
+    node = case.nodes[path[-1][0]]
+    state = _state_at(case, path)
+    evaluation = guideline_of(attempt).evaluate(node.decision, state.engine_patient(), None)
+    verdicts = {judgement.verdict for judgement in evaluation.judgements}
+    return next(verdict for verdict in VERDICTS if verdict in verdicts)
+
+
+def _state_at(case: Case, path: list):
+    node_id = path[-1][0]
+    return state_on_path(case, [(n, c) for n, c in path[:-1]] + [(node_id, None)])
+
+
 def judge_options(attempt: Attempt, case: Case, path: list) -> dict[str, Judgement]:
     """Return the guideline's judgement of every option at the decision ending ``path``.
 
@@ -335,8 +358,7 @@ def judge_options(attempt: Attempt, case: Case, path: list) -> dict[str, Judgeme
     judgements, so feedback and the debrief can recompute what the choice was scored on.
     """
     node = case.nodes[path[-1][0]]
-    steps = [(node_id, code) for node_id, code in path[:-1]] + [(node.id, None)]
-    state = state_on_path(case, steps)
+    state = _state_at(case, path)
     evaluation = guideline_of(attempt).evaluate(
         node.decision, state.engine_patient(), [option.code for option in node.options]
     )

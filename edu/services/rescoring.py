@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -76,9 +77,7 @@ def follows_family(guideline_name: str, family: str) -> bool:
     return guideline_name in ("", family)
 
 
-def case_impact(
-    cases: Iterable[CaseRecord], old: Guideline, new: Guideline
-) -> list[CaseImpact]:
+def case_impact(cases: Iterable[CaseRecord], old: Guideline, new: Guideline) -> list[CaseImpact]:
     """Return, per published case of the guideline's family, the verdict changes old → new.
 
     Every patient a learner can reach at each decision (the linter's path walk) is judged
@@ -143,6 +142,32 @@ def _judge_codes(
     except GuidelineError:
         return {}
     return {judgement.code: judgement for judgement in evaluation.judgements}
+
+
+@dataclass(frozen=True)
+class RulesDiff:
+    """``flask guideline diff OLD NEW`` as text: the summary lines, then the situations."""
+
+    summary: str
+    details: str
+
+
+def rules_diff(old: Guideline, new: Guideline) -> RulesDiff:
+    """Return the verdict diff between two versions (the same text as the CLI prints)."""
+    return _rules_diff(old, new)
+
+
+@lru_cache(maxsize=16)
+def _rules_diff(old: Guideline, new: Guideline) -> RulesDiff:
+    # Comparing thousands of patient states takes about a second; a Guideline object
+    # lives as long as its rules files are unchanged, so caching by identity is exact.
+    from edu.guideline.diff import diff_guidelines
+
+    text = diff_guidelines(old, new).to_text().strip("\n")
+    head, _, rest = text.partition("\n\n")
+    # The first block is the title; the second the counts; situations follow.
+    counts, _, situations = rest.partition("\n\n")
+    return RulesDiff(summary=f"{head}\n\n{counts}".strip(), details=situations.strip())
 
 
 # --------------------------------------------------------------------------- re-scoring

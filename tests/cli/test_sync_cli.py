@@ -64,7 +64,9 @@ def test_a_rejected_file_exits_1_names_its_errors_and_keeps_the_good_version(
     path.write_text(BASIC)
     run_sync(runner)
     path.write_text(BROKEN)
-    (cases_dir / "author-other.md").write_text(BASIC.replace("id: author-basic", "id: author-other"))
+    (cases_dir / "author-other.md").write_text(
+        BASIC.replace("id: author-basic", "id: author-other")
+    )
     result = run_sync(runner)
     assert result.exit_code == 1
     assert "rejected  cases/author-basic.md" in result.stdout

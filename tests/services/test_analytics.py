@@ -90,7 +90,11 @@ class TestDecisions:
         case, *_ = world
         pitfalls = {p.id: p for p in case_analytics(case).pitfalls}
         assert list(pitfalls) == ["P11", "P1"]  # most hit first
-        assert (pitfalls["P11"].hits, pitfalls["P11"].attempts, pitfalls["P11"].share) == (2, 2, 50.0)
+        assert (pitfalls["P11"].hits, pitfalls["P11"].attempts, pitfalls["P11"].share) == (
+            2,
+            2,
+            50.0,
+        )
         assert pitfalls["P1"].hits == 1
         assert pitfalls["P1"].title
 

@@ -25,7 +25,9 @@ def draft(owner):
 def versions(case) -> list[int]:
     return list(
         db.session.scalars(
-            select(CaseVersion.number).where(CaseVersion.case_id == case.id).order_by(CaseVersion.number)
+            select(CaseVersion.number)
+            .where(CaseVersion.case_id == case.id)
+            .order_by(CaseVersion.number)
         )
     )
 
@@ -111,7 +113,8 @@ class TestDrafts:
         assert result.created and not result.ok
         assert not result.version.lint_ok
         assert any(
-            f["line"] == BROKEN_LINE and f["severity"] == "error" for f in result.version.lint_report
+            f["line"] == BROKEN_LINE and f["severity"] == "error"
+            for f in result.version.lint_report
         )
 
     def test_text_that_does_not_parse_is_still_kept_as_a_draft(self, draft, owner):
@@ -120,7 +123,9 @@ class TestDrafts:
         assert result.version.title == "Author fixture, first line and monitoring"
 
     def test_changing_the_id_is_an_error_and_creates_no_other_case(self, draft, owner):
-        result = authoring.save_draft(draft, BASIC.replace("id: author-basic", "id: renamed"), owner)
+        result = authoring.save_draft(
+            draft, BASIC.replace("id: author-basic", "id: renamed"), owner
+        )
         assert not result.version.lint_ok
         assert any("must stay 'author-basic'" in f.message for f in result.findings)
         assert db.session.scalar(select(func.count()).select_from(CaseRecord)) == 1
@@ -149,7 +154,10 @@ class TestPublish:
         admin = make_user("admin")
         new = authoring.save_draft(case, BASIC + "\nEdited.\n", admin).version
         authoring.publish(case, new)
-        assert db.session.get(type(first), first.id).case_version_id == authoring.get_version(case, 1).id
+        assert (
+            db.session.get(type(first), first.id).case_version_id
+            == authoring.get_version(case, 1).id
+        )
         second = play_through(make_user("resident").id, case, ["THP_DOCETAXEL"])
         assert second.case_version_id == new.id
 
@@ -184,7 +192,10 @@ class TestUpload:
     def test_a_new_clean_file_is_added_and_published(self, owner):
         [entry] = authoring.upload_files([("author-basic.md", BASIC.encode())], owner)
         assert (entry.status, entry.slug, entry.version, entry.published) == (
-            "added", "author-basic", 1, True,
+            "added",
+            "author-basic",
+            1,
+            True,
         )
         case = db.session.scalar(select(CaseRecord).where(CaseRecord.slug == "author-basic"))
         assert case.owner_id == owner.id and case.source == "authored"
@@ -207,7 +218,13 @@ class TestUpload:
             ],
             owner,
         )
-        assert [e.status for e in entries] == ["added", "rejected", "rejected", "rejected", "unchanged"]
+        assert [e.status for e in entries] == [
+            "added",
+            "rejected",
+            "rejected",
+            "rejected",
+            "unchanged",
+        ]
         assert "Markdown" in entries[1].findings[0].message
         assert "KiB" in entries[2].findings[0].message
         assert "UTF-8" in entries[3].findings[0].message
@@ -238,7 +255,9 @@ class TestPreviewAndDiff:
         assert first_line.question_html.startswith("<p>")
 
     def test_preview_html_is_sanitised(self, app):
-        text = BASIC.replace("A fit patient", '<script>alert(1)</script><b onclick="x()">A fit</b> patient')
+        text = BASIC.replace(
+            "A fit patient", '<script>alert(1)</script><b onclick="x()">A fit</b> patient'
+        )
         body = authoring.preview_text(text).nodes[0].body_html
         assert "<script" not in body and "onclick" not in body
 

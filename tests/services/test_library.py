@@ -111,7 +111,9 @@ class TestSync:
     def test_each_file_gets_its_own_entry(self, app, library):
         write(library, "a/author-basic.md", BASIC)
         write(library, "b/author-other.md", BASIC.replace("id: author-basic", "id: author-other"))
-        write(library, "c/author-broken.md", BROKEN.replace("id: author-basic", "id: author-broken"))
+        write(
+            library, "c/author-broken.md", BROKEN.replace("id: author-basic", "id: author-broken")
+        )
         statuses = {name: entry.status for name, entry in sync(library).items()}
         assert statuses == {
             "author-basic.md": "added",
@@ -122,7 +124,9 @@ class TestSync:
     def test_an_id_used_by_a_quiz_bank_is_rejected(self, app, library):
         write(library, "author-basic.md", BASIC)
         quiz = (ROOT / "cases" / "quiz" / "trials.md").read_text()
-        slug = next(line.split(":", 1)[1].strip() for line in quiz.splitlines() if line.startswith("id:"))
+        slug = next(
+            line.split(":", 1)[1].strip() for line in quiz.splitlines() if line.startswith("id:")
+        )
         write(library, "z-clash.md", quiz.replace(f"id: {slug}", "id: author-basic", 1))
         entry = sync(library)["z-clash.md"]
         assert entry.status == "rejected"

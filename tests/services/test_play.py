@@ -124,14 +124,15 @@ def test_concurrent_identical_submissions_store_one_choice(short_case, resident,
     attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
     attempt_id, user_id = attempt.id, resident.id
     db.session.remove()
-    barrier = threading.Barrier(8)
+    # One app per thread, each with its own connection pool, built before the race starts.
+    apps = [make_test_app(database_url) for _ in range(8)]
+    barrier = threading.Barrier(len(apps), timeout=60)
     results, errors = [], []
 
-    def submit():
-        app = make_test_app(database_url)
+    def submit(app):
         with app.app_context():
-            barrier.wait()
             try:
+                barrier.wait()
                 results.append(play.decide(attempt_id, user_id, 1, "THP_DOCETAXEL").recorded)
             except Exception as error:  # noqa: BLE001 - collected and asserted below
                 errors.append(repr(error))
@@ -139,17 +140,19 @@ def test_concurrent_identical_submissions_store_one_choice(short_case, resident,
                 db.session.remove()
                 db.engine.dispose()
 
-    threads = [threading.Thread(target=submit) for _ in range(8)]
+    threads = [threading.Thread(target=submit, args=(app,)) for app in apps]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
     stored = db.session.scalars(select(Choice).where(Choice.attempt_id == attempt_id)).all()
     assert len(stored) == 1
     assert results.count(True) <= 1
     assert db.session.get(Attempt, attempt_id).points == 10
     # Losers either saw the stored choice or a refusal; none stored a second row.
-    assert len(results) + len(errors) == 8
+    assert len(results) + len(errors) == len(apps)
+    assert not any("BrokenBarrier" in error for error in errors), errors
 
 
 class TestQuiz:
@@ -181,3 +184,55 @@ def test_previews_do_not_count_in_the_catalogue(short_case, resident):
     entry = next(e for e in catalog.catalog(resident.id) if e.slug == "play-short")
     assert entry.status == "not started"
     assert catalog.progress(resident.id).history == []
+
+
+PREGNANCY = """---
+id: play-pregnancy
+title: Pregnancy safety decision
+authors: [t]
+tags: [t]
+difficulty: intro
+minutes: 5
+lines: [1]
+guideline: her2-mbc
+objectives: [Know the contraindication.]
+patient:
+  age: 34
+  hr_status: negative
+  menopausal_status: pre
+  pregnant: true
+---
+
+## Start {#start}
+
+Decision: metastatic_line
+
+What now?
+
+- CHEMO_ALONE: Chemotherapy only until delivery -> #end
+- THP_DOCETAXEL: Pertuzumab + trastuzumab + docetaxel -> #end
+
+## End {#end}
+
+Ending: good
+
+Done.
+"""
+
+
+def test_a_decision_the_guideline_prefers_nothing_for_is_scored_for_safety_only(
+    app, resident, tmp_path
+):
+    path = tmp_path / "pregnancy.md"
+    path.write_text(PREGNANCY)
+    case = sync_fixture_cases(path)[0]
+    safe = play.start_attempt(resident.id, case)
+    choice = play.decide(safe.id, resident.id, 0, "CHEMO_ALONE").choice
+    assert (choice.points, choice.max_points, choice.safety_error) == (0, 0, False)
+    harmful = play.start_attempt(resident.id, case, restart=True)
+    choice = play.decide(harmful.id, resident.id, 0, "THP_DOCETAXEL").choice
+    assert (choice.verdict, choice.safety_error, choice.pitfalls) == (
+        "contraindicated",
+        True,
+        ["P15"],
+    )

@@ -49,7 +49,9 @@ class TestTheReal2026_2Update:
     @pytest.fixture
     def played(self, app, only_2026_1):
         case = basic_case()
-        attempts = [play_through(make_user().id, case, codes) for codes in (GOOD, SYMPTOMS, NO_PERTUZUMAB)]
+        attempts = [
+            play_through(make_user().id, case, codes) for codes in (GOOD, SYMPTOMS, NO_PERTUZUMAB)
+        ]
         assert {a.guideline_version for a in attempts} == {"her2-mbc-2026.1"}
         app.config["CASES_DIR"] = str(ROOT / "cases")  # 2026.2 is installed
         return case, attempts
@@ -58,7 +60,12 @@ class TestTheReal2026_2Update:
         case, attempts = played
         before = {a.id: a.points for a in attempts}
         report = rescore("her2-mbc-2026.2")
-        assert (report.attempts, report.examined, report.changed_points, report.unchanged) == (3, 6, 0, 6)
+        assert (report.attempts, report.examined, report.changed_points, report.unchanged) == (
+            3,
+            6,
+            0,
+            6,
+        )
         assert report.changed_verdict == 0 and report.skipped == 0
         assert "0 changed points, 6 unchanged" in report.summary()
         for attempt in attempts:
@@ -71,7 +78,9 @@ class TestTheReal2026_2Update:
         history = list(db.session.scalars(select(ChoiceScore)))
         assert len(history) == 6
         assert {h.guideline_version for h in history} == {"her2-mbc-2026.1"}
-        assert {c.guideline_version for c in db.session.scalars(select(Choice))} == {"her2-mbc-2026.2"}
+        assert {c.guideline_version for c in db.session.scalars(select(Choice))} == {
+            "her2-mbc-2026.2"
+        }
 
     def test_running_it_twice_changes_nothing_more(self, played):
         rescore("her2-mbc-2026.2")
@@ -81,7 +90,9 @@ class TestTheReal2026_2Update:
 
     def test_no_decision_of_the_case_changes_verdict(self, played):
         library = current_library()
-        [impact] = case_impact(cases_in_scope(None), library.get("her2-mbc-2026.1"), library.get("her2-mbc-2026.2"))
+        [impact] = case_impact(
+            cases_in_scope(None), library.get("her2-mbc-2026.1"), library.get("her2-mbc-2026.2")
+        )
         assert impact.decisions_checked == 2
         assert impact.changes == []
 
@@ -106,7 +117,9 @@ class TestATestOnlyVersionThatChangesAVerdict:
 
     def test_the_changed_decision_is_listed(self, course_world):
         library = current_library()
-        [impact] = case_impact(cases_in_scope(None), library.get("her2-mbc-2026.2"), library.get("her2-mbc-2099.1"))
+        [impact] = case_impact(
+            cases_in_scope(None), library.get("her2-mbc-2026.2"), library.get("her2-mbc-2099.1")
+        )
         assert [(c.node_id, c.code, c.old_verdict, c.new_verdict) for c in impact.changes] == [
             ("monitoring", "LVEF_ONLY_IF_SYMPTOMS", "not_recommended", "acceptable")
         ]
@@ -115,27 +128,47 @@ class TestATestOnlyVersionThatChangesAVerdict:
         report = rescore("her2-mbc-2099.1", dry_run=True)
         assert (report.examined, report.changed_points, report.unchanged) == (4, 1, 3)
         assert count(ChoiceScore) == 0
-        assert {c.guideline_version for c in db.session.scalars(select(Choice))} == {"her2-mbc-2026.2"}
+        assert {c.guideline_version for c in db.session.scalars(select(Choice))} == {
+            "her2-mbc-2026.2"
+        }
 
-    def test_rescoring_updates_points_and_the_leaderboard_and_keeps_the_old_score(self, course_world):
+    def test_rescoring_updates_points_and_the_leaderboard_and_keeps_the_old_score(
+        self, course_world
+    ):
         case, course, first, second, late = course_world
         before = gradebook.standings(course).ranked
         assert [row.learner_id for row in before] == [second.id, first.id]
 
         report = rescore("her2-mbc-2099.1")
-        assert (report.examined, report.changed_points, report.unchanged, report.changed_verdict) == (4, 1, 3, 1)
+        assert (
+            report.examined,
+            report.changed_points,
+            report.unchanged,
+            report.changed_verdict,
+        ) == (4, 1, 3, 1)
         [change] = report.changes
-        assert (change.option_code, change.old_points, change.new_points) == ("LVEF_ONLY_IF_SYMPTOMS", 0, 5)
+        assert (change.option_code, change.old_points, change.new_points) == (
+            "LVEF_ONLY_IF_SYMPTOMS",
+            0,
+            5,
+        )
 
         db.session.expire_all()
         attempt = db.session.get(Attempt, late.id)
         assert (attempt.points, attempt.max_points) == (15, 20)
         choice = next(c for c in attempt.choices if c.node_id == "monitoring")
-        assert (choice.verdict, choice.points, choice.guideline_version) == ("acceptable", 5, "her2-mbc-2099.1")
+        assert (choice.verdict, choice.points, choice.guideline_version) == (
+            "acceptable",
+            5,
+            "her2-mbc-2099.1",
+        )
         assert choice.pitfalls == []
         [old] = choice.history
         assert (old.verdict, old.points, old.max_points, old.guideline_version) == (
-            "not_recommended", 0, 10, "her2-mbc-2026.2",
+            "not_recommended",
+            0,
+            10,
+            "her2-mbc-2026.2",
         )
 
         after = gradebook.standings(course).ranked

@@ -124,7 +124,9 @@ def owner_client(client, world):
 
 
 def versions(case) -> list[int]:
-    return list(db.session.scalars(select(CaseVersion.number).where(CaseVersion.case_id == case.id)))
+    return list(
+        db.session.scalars(select(CaseVersion.number).where(CaseVersion.case_id == case.id))
+    )
 
 
 class TestEditor:
@@ -137,15 +139,21 @@ class TestEditor:
         assert 'action="/play/preview/' in page  # play as learner
 
     def test_check_shows_each_lint_error_at_its_line_and_saves_nothing(self, owner_client, world):
-        response = owner_client.post(f"/author/{SLUG}/edit", data={"content": BROKEN, "action": "check"})
+        response = owner_client.post(
+            f"/author/{SLUG}/edit", data={"content": BROKEN, "action": "check"}
+        )
         page = response.get_data(as_text=True)
         assert response.status_code == 200
-        assert f'href="#line-{BROKEN_LINE}" data-line="{BROKEN_LINE}">Line {BROKEN_LINE}</a>' in page
+        assert (
+            f'href="#line-{BROKEN_LINE}" data-line="{BROKEN_LINE}">Line {BROKEN_LINE}</a>' in page
+        )
         assert "nowhere" in page
         assert versions(world["case"]) == [1]
 
     def test_save_draft_keeps_the_published_version(self, owner_client, world):
-        response = owner_client.post(f"/author/{SLUG}/edit", data={"content": BROKEN, "action": "save"})
+        response = owner_client.post(
+            f"/author/{SLUG}/edit", data={"content": BROKEN, "action": "save"}
+        )
         assert response.status_code == 302
         page = owner_client.get(response.location).get_data(as_text=True)
         assert "Saved as draft version 2 with 1 lint error" in page
@@ -170,7 +178,9 @@ class TestEditor:
     def test_publish_route_publishes_only_the_newest_clean_version(self, owner_client, world):
         case = world["case"]
         authoring.save_draft(case, BASIC + "\nDraft.\n", world["owner"])
-        assert owner_client.post(f"/author/{SLUG}/publish", data={"version": "1"}).status_code == 302
+        assert (
+            owner_client.post(f"/author/{SLUG}/publish", data={"version": "1"}).status_code == 302
+        )
         db.session.expire_all()
         assert case.published_version.number == 1
         owner_client.post(f"/author/{SLUG}/publish", data={"version": "2"})
@@ -188,7 +198,9 @@ class TestEditor:
 
     def test_new_case_with_a_taken_id_says_so(self, client, world):
         log_in(client, world["stranger"])
-        page = client.post("/author/new", data={"content": BASIC, "action": "save"}).get_data(as_text=True)
+        page = client.post("/author/new", data={"content": BASIC, "action": "save"}).get_data(
+            as_text=True
+        )
         assert "already used by another case" in page
 
 
@@ -208,11 +220,15 @@ class TestLintPreviewJson:
         user = make_user("instructor")
         login_page = client.get("/auth/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
-        client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+        client.post(
+            "/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+        )
         editor = client.get("/author/new").get_data(as_text=True)
         token = re.search(r'<meta name="csrf-token" content="([^"]+)"', editor).group(1)
         assert client.post("/author/lint-preview", json={"content": BASIC}).status_code == 400
-        response = client.post("/author/lint-preview", json={"content": BASIC}, headers={"X-CSRFToken": token})
+        response = client.post(
+            "/author/lint-preview", json={"content": BASIC}, headers={"X-CSRFToken": token}
+        )
         assert response.status_code == 200 and response.get_json()["ok"] is True
 
 
@@ -239,7 +255,9 @@ class TestUpload:
 class TestVersions:
     def test_history_diff_and_restore(self, owner_client, world):
         case = world["case"]
-        authoring.save_draft(case, BASIC.replace("Test P.", "<script>alert(1)</script>"), world["owner"])
+        authoring.save_draft(
+            case, BASIC.replace("Test P.", "<script>alert(1)</script>"), world["owner"]
+        )
         history = owner_client.get(f"/author/{SLUG}/history").get_data(as_text=True)
         assert "Version 2" in history and "draft" in history and "published" in history
         diff = owner_client.get(f"/author/{SLUG}/diff?from=1&to=2").get_data(as_text=True)
@@ -275,7 +293,9 @@ class TestAnalyticsPage:
 
     def test_filters_are_applied(self, owner_client, world):
         play_through(make_user().id, world["case"], ["TH_TAXANE", "LVEF_ONLY_IF_SYMPTOMS"])
-        page = owner_client.get(f"/author/{SLUG}/analytics?date_to=2000-01-01").get_data(as_text=True)
+        page = owner_client.get(f"/author/{SLUG}/analytics?date_to=2000-01-01").get_data(
+            as_text=True
+        )
         assert "No attempts match these filters" in page
 
     def test_a_bad_date_is_reported_not_a_crash(self, owner_client):

@@ -285,6 +285,12 @@ class TestInstructorPages:
         assert "HER2 first line" in page and "Completed" in page and "15 / 20" in page
         assert "Olga Owner" not in page and "Leaderboard settings" not in page
 
+    def test_a_resident_starts_an_assignment_from_the_course(self, client, auth, world):
+        auth.login(world["users"]["resident_member"])
+        page = client.get(f"/courses/{world['course'].id}").get_data(as_text=True)
+        assert 'action="/play/her2-first-line/start"' in page
+        assert f'name="course_id" value="{world["course"].id}"' in page
+
     def test_settings_are_saved(self, client, auth, world):
         auth.login(world["users"]["owner"])
         client.post(

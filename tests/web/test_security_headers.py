@@ -54,3 +54,20 @@ def test_not_found_answers_in_the_format_asked_for(client, accept):
 
 def test_health_check_reports_ok(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_an_unexpected_error_shows_the_sites_own_500_page(database_url):
+    from tests.conftest import make_test_app
+
+    app = make_test_app(database_url, TESTING=False)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("unexpected")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong" in page
+    assert "RuntimeError" not in page
+    assert 'class="site-header"' in page

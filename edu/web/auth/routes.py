@@ -41,6 +41,8 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+# Registration creates accounts and says when an email is taken: throttle it like log-in.
+@limiter.limit(_login_limit, methods=["POST"])
 def register():
     """Create a resident account. Instructors are promoted by an admin."""
     if current_user.is_authenticated:

@@ -35,9 +35,7 @@ class UploadForm(FlaskForm):
 
 
 class CoauthorForm(FlaskForm):
-    email = EmailField(
-        "Co-author's email", validators=[DataRequired(), Email(), Length(max=254)]
-    )
+    email = EmailField("Co-author's email", validators=[DataRequired(), Email(), Length(max=254)])
 
 
 class RemoveCoauthorForm(FlaskForm):

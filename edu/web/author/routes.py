@@ -123,7 +123,10 @@ def edit(slug: str):
                 except authoring.PublishRefused as error:
                     flash(str(error), "error")
                 else:
-                    flash(f"Version {result.version.number} is published: learners get it now.", "success")
+                    flash(
+                        f"Version {result.version.number} is published: learners get it now.",
+                        "success",
+                    )
                     return redirect(url_for("author.edit", slug=slug))
             elif action == "publish":
                 flash(
@@ -216,7 +219,9 @@ def upload():
         if not files:
             form.files.errors.append("Choose at least one .md file.")
         else:
-            entries = authoring.upload_files(files, current_user, publish_clean=form.publish_clean.data)
+            entries = authoring.upload_files(
+                files, current_user, publish_clean=form.publish_clean.data
+            )
     return render_template("author/upload.html", form=form, entries=entries)
 
 
@@ -303,7 +308,10 @@ def rollback(slug: str):
                 "success",
             )
         else:
-            flash(f"Version {result.version.number} already has that text; it is published.", "success")
+            flash(
+                f"Version {result.version.number} already has that text; it is published.",
+                "success",
+            )
     return redirect(url_for("author.history", slug=slug))
 
 
@@ -361,13 +369,13 @@ def guideline_changes():
     form.old.choices = form.new.choices = [(v, v) for v in versions]
     new_name = form.new.data if form.new.data in versions else versions[0]
     new_guideline = library.get(new_name)
-    default_old = new_guideline.extends or next(
-        (v for v in versions if v != new_name), new_name
-    )
+    default_old = new_guideline.extends or next((v for v in versions if v != new_name), new_name)
     old_name = form.old.data if form.old.data in versions else default_old
     form.old.data, form.new.data = old_name, new_name
     old_guideline = library.get(old_name)
-    scope = None if current_user.is_admin else [c.id for c in authoring.editable_cases(current_user)]
+    scope = (
+        None if current_user.is_admin else [c.id for c in authoring.editable_cases(current_user)]
+    )
     report = None
     rescore_form = RescoreForm(version=new_name)
     if request.method == "POST":
@@ -378,7 +386,7 @@ def guideline_changes():
         except GuidelineError as error:
             abort(400, str(error))
         flash(report.summary(), "success")
-    diff_text = _guideline_diff(old_guideline, new_guideline)
+    diff = rescoring.rules_diff(old_guideline, new_guideline)
     impacts = rescoring.case_impact(rescoring.cases_in_scope(scope), old_guideline, new_guideline)
     forecast = report or rescoring.rescore(new_name, case_ids=scope, dry_run=True)
     return render_template(
@@ -386,18 +394,10 @@ def guideline_changes():
         form=form,
         old=old_guideline,
         new=new_guideline,
-        diff_text=diff_text,
+        diff=diff,
         impacts=impacts,
         report=report,
         forecast=forecast,
         rescore_form=rescore_form,
         scoped=scope is not None,
     )
-
-
-def _guideline_diff(old, new) -> str | None:
-    try:
-        from edu.guideline.diff import diff_guidelines
-    except ImportError:  # the diff module lands with issue 12's CLI
-        return None
-    return diff_guidelines(old, new).to_text()

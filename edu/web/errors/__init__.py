@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException
@@ -64,6 +64,11 @@ def init_app(app: Flask) -> None:
         except Exception:  # noqa: BLE001 - the session may be unusable; it is removed below
             pass
         db.session.remove()
+        # The page itself must not need the database: base.html asks ``current_user``,
+        # which would load the user from the database that just failed (and turn this
+        # clean 503 into a crash). Show the page as to a visitor; the session is kept,
+        # so the resident is still logged in once the database is back.
+        g._login_user = current_app.login_manager.anonymous_user()
         return error_response(503)
 
     @app.errorhandler(500)

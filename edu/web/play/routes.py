@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from edu.extensions import db
 from edu.models import CaseRecord, CaseVersion, Enrolment
-from edu.services import catalog, feedback, play
+from edu.services import authoring, catalog, feedback, play
 from edu.services.guidelines import current_library
 from edu.web.access import instructor_required
 from edu.web.play.forms import DecisionForm, StartForm, StepForm
@@ -68,11 +68,17 @@ def start(slug: str):
 @bp.route("/preview/<int:version_id>", methods=["POST"])
 @instructor_required
 def preview(version_id: int):
-    """Play any saved version as a learner would; nothing is scored or counted."""
+    """Play a saved version as a learner would; nothing is scored or counted.
+
+    A published version is open to every instructor; a draft only to those who may edit
+    the case (its owner, co-authors, admins), since it is the author's until published.
+    """
     # CSRFProtect guards every POST app-wide, so this form-less action is protected too.
     version = db.session.get(CaseVersion, version_id)
     if version is None:
         abort(404)
+    if version.published_at is None and not authoring.can_edit(current_user, version.case):
+        abort(403)
     try:
         attempt = play.start_attempt(
             current_user.id, version.case, preview=True, version=version, restart=True

@@ -83,9 +83,12 @@ def mutate(text: str, mutations: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def check(result) -> None:
+def check(result, data: str | bytes) -> None:
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    # Lines as an editor counts them: LF, CRLF and a lone CR each end a line.
+    last_line = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
     for finding in result.findings:
-        assert finding.line >= 1
+        assert 1 <= finding.line <= last_line, str(finding)
         assert finding.severity in ("error", "warning")
         assert finding.message
     if result.document is None:
@@ -102,7 +105,8 @@ FUZZ = settings(
 @FUZZ
 @given(seed=st.sampled_from(SEEDS), mutations=st.lists(mutation, min_size=1, max_size=6))
 def test_mutated_text_never_crashes_the_parser(seed, mutations):
-    check(parse_document(mutate(seed, mutations), "fuzz.md"))
+    text = mutate(seed, mutations)
+    check(parse_document(text, "fuzz.md"), text)
 
 
 @FUZZ
@@ -115,22 +119,24 @@ def test_mutated_text_never_crashes_the_parser(seed, mutations):
 def test_random_bytes_never_crash_the_parser(seed, mutations, junk, at):
     data = mutate(seed, mutations).encode("utf-8")
     at %= len(data) + 1
-    check(parse_document(data[:at] + junk + data[at:], "fuzz.md"))
+    data = data[:at] + junk + data[at:]
+    check(parse_document(data, "fuzz.md"), data)
 
 
 @FUZZ
 @given(seed=st.sampled_from(SEEDS), mutations=st.lists(mutation, min_size=1, max_size=4))
 def test_mutated_text_never_crashes_the_linter(library, seed, mutations):
-    check(lint_document(mutate(seed, mutations), "fuzz.md", library))
+    text = mutate(seed, mutations)
+    check(lint_document(text, "fuzz.md", library), text)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.binary(max_size=2_000))
 def test_arbitrary_bytes_never_crash_the_parser(data):
-    check(parse_document(data, "fuzz.md"))
+    check(parse_document(data, "fuzz.md"), data)
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=["minimal", "branching", "quiz", "example"])
 def test_every_truncation_of_a_valid_file_is_handled(library, seed):
     for end in range(0, len(seed), max(1, len(seed) // 120)):
-        check(lint_document(seed[:end], "cut.md", library))
+        check(lint_document(seed[:end], "cut.md", library), seed[:end])

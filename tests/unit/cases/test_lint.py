@@ -137,3 +137,79 @@ class TestLintPaths:
         big.write_bytes(b"x" * (2 * 1024 * 1024))
         (finding,) = lint_paths([big], None)
         assert "256 KiB" in finding.message
+
+
+class TestHostileStructures:
+    """Files built to make the checks slow must still lint quickly and say something useful."""
+
+    HEAD = (
+        "---\nid: big\ntitle: t\nauthors: [a]\ntags: []\ndifficulty: core\n"
+        "guideline: her2-mbc\nobjectives: [x]\npatient:\n  hr_status: negative\n---\n"
+    )
+
+    def lint(self, body: str, library):
+        import time
+
+        start = time.perf_counter()
+        result = lint_document(self.HEAD + body, "big.md", library)
+        assert time.perf_counter() - start < 5
+        return result
+
+    def test_a_long_chain_of_nodes_is_walked_completely(self, library):
+        body = "".join(f"## N{i} {{#n{i}}}\n\nText.\n\nNext: #n{i + 1}\n\n" for i in range(3000))
+        result = self.lint(body + "## End {#n3000}\n\nEnding: good\n\nDone.\n", library)
+        assert result.findings == []
+
+    def test_a_long_chain_into_a_closed_loop_reports_the_loop_once(self, library):
+        body = "".join(f"## N{i} {{#n{i}}}\n\nText.\n\nNext: #n{i + 1}\n\n" for i in range(3000))
+        body += "## Loop {#n3000}\n\nAgain.\n\nNext: #n3000\n\n"
+        body += "## End {#end}\n\nEnding: good\n\nNever reached.\n"
+        result = self.lint(body, library)
+        messages = [str(f) for f in result.findings]
+        assert len(messages) == 2, messages
+        assert "error: loop with no way out: 'n3000'" in messages[0]
+        assert "warning: node 'end' cannot be reached" in messages[1]
+
+    def test_multiplying_histories_stop_with_a_clear_error(self, library):
+        body = ""
+        for i in range(12):
+            body += (
+                f"## D{i} {{#d{i}}}\n\nDecision: metastatic_line\n\nWhich?\n\n"
+                f"- T_DXD: a -> #p{i}\n- T_DM1: b -> #p{i}\n"
+                f"- TUCATINIB_TRASTUZUMAB_CAPECITABINE: c -> #p{i}\n"
+                f"- LAPATINIB_CAPECITABINE: d -> #p{i}\n\n"
+                f"## P{i} {{#p{i}}}\n\nEvents:\n- progressed_on: chosen\n\nLater.\n\n"
+                f"Next: #d{i + 1}\n\n"
+            )
+        result = self.lint(body + "## E {#d12}\n\nEnding: good\n\nx\n", library)
+        assert any("stopped checking after" in f.message for f in result.findings)
+
+
+def test_every_quiz_citation_is_checked_even_in_lower_case(library):
+    text = fixture_text("valid/quiz.md").replace("Citations: CLEOPATRA", "Citations: cleopatra")
+    (finding,) = lint_document(text, "q.md", library).findings
+    assert "[cleopatra] is not in the evidence registry (did you mean 'CLEOPATRA'?)" in (
+        finding.message
+    )
+
+
+def test_a_missing_patient_is_reported_once(library):
+    text = fixture_text("valid/minimal.md")
+    text = text.replace("patient:\n  name: Test P.\n  age: 50\n  hr_status: negative\n", "")
+    errors = [f.message for f in lint_document(text, "x.md", library).errors]
+    assert errors == [
+        "missing front-matter key 'patient': add it, e.g. 'patient: {hr_status: negative}'"
+    ]
+
+
+def test_citations_and_html_are_found_in_notes_questions_and_debriefs(library):
+    text = (
+        fixture_text("valid/minimal.md")
+        .replace("Which first-line regimen", "Which <u>first-line</u> [NOPE-1] regimen")
+        .replace("Overall survival benefit", "Overall <blink>survival</blink> benefit [NOPE-2]")
+    )
+    findings = [str(f) for f in lint_document(text, "x.md", library).findings]
+    assert any(":29: error: [NOPE-1]" in f for f in findings)
+    assert any(":32: error: [NOPE-2]" in f for f in findings)
+    assert any(":29: warning: raw HTML" in f and "<u>" in f for f in findings)
+    assert any(":32: warning: raw HTML" in f and "<blink>" in f for f in findings)

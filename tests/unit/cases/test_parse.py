@@ -249,3 +249,21 @@ class TestGrammarErrors:
         result = parse_document(text)
         assert result.ok
         assert any("before the first" in f.message for f in result.findings)
+
+
+def test_arrows_in_narrative_lists_are_prose():
+    text = fixture_text("valid/minimal.md").replace(
+        "cancer in the liver.", "cancer in the liver.\n\n- ALT 40 -> 120 U/L over a month"
+    )
+    result = parse_document(text)
+    assert result.findings == []
+    assert "- ALT 40 -> 120 U/L" in result.document.nodes["start"].body
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_invalid_utf8_line_counts_every_newline_style(newline):
+    data = newline.join(["---", "id: x", "title: ok", "bad: \udcff"]).encode(
+        "utf-8", "surrogateescape"
+    )
+    (finding,) = parse_document(data, "f.md").findings
+    assert finding.line == 4

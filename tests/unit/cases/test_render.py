@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from edu.cases import render_markdown
-from edu.cases.render import sanitiser_changes
+from edu.cases.render import _render_cached, sanitiser_changes, too_complex
 
 ATTACKS = [
     "<script>alert(1)</script>",
@@ -73,12 +75,39 @@ def test_harmless_text_causes_no_warning(text):
 
 
 def test_rendering_is_cached_per_text():
-    render_markdown.cache_clear()
+    _render_cached.cache_clear()
     render_markdown("cached *text*")
     render_markdown("cached *text*")
-    assert render_markdown.cache_info().hits == 1
+    assert _render_cached.cache_info().hits == 1
 
 
 def test_deeply_nested_markdown_does_not_raise():
     html = render_markdown(">" * 3000 + " deep")
     assert "deep" in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        "*[" * 50_000,
+        "\\[" * 50_000,
+        "<http://" * 20_000,
+        "a\n" * 60_000,
+        ("ok paragraph\n\n" * 10) + "![" * 5_000,
+    ],
+    ids=["brackets", "star-brackets", "escaped-brackets", "autolinks", "long", "late"],
+)
+def test_pathological_markdown_renders_fast_as_plain_text(text):
+    start = time.perf_counter()
+    html = render_markdown(text)
+    assert time.perf_counter() - start < 1
+    assert html.startswith("<p>")
+    assert too_complex(text)
+    assert sanitiser_changes(text) == []
+
+
+def test_dense_but_reasonable_prose_is_rendered():
+    text = " ".join(f"**item {i}** [CLEOPATRA]" for i in range(40))
+    assert too_complex(text) is None
+    assert "<strong>item 0</strong>" in render_markdown(text)

@@ -22,32 +22,209 @@ from .support import GUIDELINES, LINE, V1, V2, guideline, judge
 SCENARIOS = [
     # (what, version, patient, code, verdict, rule)
     ("de novo HR+ fit", V1, {"hr_status": "positive"}, "THP_DOCETAXEL", "preferred", "L1"),
-    ("de novo HR+ fit, ET+trastuzumab", V1, {"hr_status": "positive"}, "ET_TRASTUZUMAB", "not_recommended", "L1"),
-    ("late relapse after trastuzumab", V1, {"adjuvant_her2": "trastuzumab", "months_since_adjuvant_her2": 30}, "THP_DOCETAXEL", "preferred", "L1"),
-    ("late relapse after trastuzumab, T-DXd", V1, {"adjuvant_her2": "trastuzumab", "months_since_adjuvant_her2": 30}, "T_DXD", "not_recommended", "L1"),
-    ("first line with ILD keeps THP", V1, {"ild_history": True}, "THP_DOCETAXEL", "preferred", "L1"),
-    ("unfit HR- with ILD", V1, {"chemo_suitable": False, "ild_history": True}, "T_DXD", "contraindicated", "ild-t-dxd"),
-    ("unfit HR+ ET alone", V1, {"chemo_suitable": False, "hr_status": "positive"}, "ET_ALONE", "not_recommended", "continue-her2-blockade"),
-    ("heart failure HR+ anthracycline", V1, {"hr_status": "positive", "heart_failure": True}, "ANTHRACYCLINE_TRASTUZUMAB", "contraindicated", "no-anthracycline-trastuzumab"),
-    ("heart failure HR+ lapatinib", V1, {"hr_status": "positive", "heart_failure": True}, "LAPATINIB_CAPECITABINE", "not_recommended", "L1-ET"),
-    ("line 2 tucatinib", V1, {"metastatic_regimens": ["THP_PACLITAXEL"]}, "TUCATINIB_TRASTUZUMAB_CAPECITABINE", "acceptable", "L2"),
-    ("line 2 THP again", V1, {"metastatic_regimens": ["THP_DOCETAXEL"]}, "THP_DOCETAXEL", "not_recommended", "L2"),
-    ("line 2 lapatinib", V1, {"metastatic_regimens": ["THP_DOCETAXEL"]}, "LAPATINIB_CAPECITABINE", "not_recommended", "L2"),
-    ("line 2 ILD and CNS", V1, {"metastatic_regimens": ["THP_DOCETAXEL"], "ild_history": True, "brain_metastases": "active", "cns_predominant": True}, "TUCATINIB_TRASTUZUMAB_CAPECITABINE", "preferred", "L2-CNS"),
-    ("line 2 after first-line T-DXd", V1, {"metastatic_regimens": ["T_DXD"]}, "TUCATINIB_TRASTUZUMAB_CAPECITABINE", "preferred", "L3"),
-    ("line 3 T-DM1 not yet given", V1, {"metastatic_regimens": ["THP_DOCETAXEL", "T_DXD"]}, "T_DM1", "acceptable", "L3"),
-    ("line 4 T-DXd never given", V1, {"metastatic_regimens": ["THP_DOCETAXEL", "T_DM1", "TUCATINIB_TRASTUZUMAB_CAPECITABINE"]}, "T_DXD", "acceptable", "L4+"),
-    ("line 4 trastuzumab + chemo", V1, {"metastatic_regimens": ["THP_DOCETAXEL", "T_DXD", "TUCATINIB_TRASTUZUMAB_CAPECITABINE"]}, "TRASTUZUMAB_CHEMO", "acceptable", "L4+"),
-    ("early relapse on dual blockade, T-DXd", V1, {"adjuvant_her2": "trastuzumab_pertuzumab", "months_since_adjuvant_her2": 6}, "T_DXD", "preferred", "L2"),
-    ("early relapse on dual blockade, then T-DXd: line 3", V1, {"adjuvant_her2": "trastuzumab_pertuzumab", "months_since_adjuvant_her2": 6, "metastatic_regimens": ["T_DXD"]}, "TUCATINIB_TRASTUZUMAB_CAPECITABINE", "preferred", "L3"),
-    ("pregnant, chemotherapy alone keeps the line's verdict", V1, {"pregnant": True}, "CHEMO_ALONE", "not_recommended", "L1"),
+    (
+        "de novo HR+ fit, ET+trastuzumab",
+        V1,
+        {"hr_status": "positive"},
+        "ET_TRASTUZUMAB",
+        "not_recommended",
+        "L1",
+    ),
+    (
+        "late relapse after trastuzumab",
+        V1,
+        {"adjuvant_her2": "trastuzumab", "months_since_adjuvant_her2": 30},
+        "THP_DOCETAXEL",
+        "preferred",
+        "L1",
+    ),
+    (
+        "late relapse after trastuzumab, T-DXd",
+        V1,
+        {"adjuvant_her2": "trastuzumab", "months_since_adjuvant_her2": 30},
+        "T_DXD",
+        "not_recommended",
+        "L1",
+    ),
+    (
+        "first line with ILD keeps THP",
+        V1,
+        {"ild_history": True},
+        "THP_DOCETAXEL",
+        "preferred",
+        "L1",
+    ),
+    (
+        "unfit HR- with ILD",
+        V1,
+        {"chemo_suitable": False, "ild_history": True},
+        "T_DXD",
+        "contraindicated",
+        "ild-t-dxd",
+    ),
+    (
+        "unfit HR+ ET alone",
+        V1,
+        {"chemo_suitable": False, "hr_status": "positive"},
+        "ET_ALONE",
+        "not_recommended",
+        "continue-her2-blockade",
+    ),
+    (
+        "heart failure HR+ anthracycline",
+        V1,
+        {"hr_status": "positive", "heart_failure": True},
+        "ANTHRACYCLINE_TRASTUZUMAB",
+        "contraindicated",
+        "no-anthracycline-trastuzumab",
+    ),
+    (
+        "heart failure HR+ lapatinib",
+        V1,
+        {"hr_status": "positive", "heart_failure": True},
+        "LAPATINIB_CAPECITABINE",
+        "not_recommended",
+        "L1-ET",
+    ),
+    (
+        "line 2 tucatinib",
+        V1,
+        {"metastatic_regimens": ["THP_PACLITAXEL"]},
+        "TUCATINIB_TRASTUZUMAB_CAPECITABINE",
+        "acceptable",
+        "L2",
+    ),
+    (
+        "line 2 THP again",
+        V1,
+        {"metastatic_regimens": ["THP_DOCETAXEL"]},
+        "THP_DOCETAXEL",
+        "not_recommended",
+        "L2",
+    ),
+    (
+        "line 2 lapatinib",
+        V1,
+        {"metastatic_regimens": ["THP_DOCETAXEL"]},
+        "LAPATINIB_CAPECITABINE",
+        "not_recommended",
+        "L2",
+    ),
+    (
+        "line 2 ILD and CNS",
+        V1,
+        {
+            "metastatic_regimens": ["THP_DOCETAXEL"],
+            "ild_history": True,
+            "brain_metastases": "active",
+            "cns_predominant": True,
+        },
+        "TUCATINIB_TRASTUZUMAB_CAPECITABINE",
+        "preferred",
+        "L2-CNS",
+    ),
+    (
+        "line 2 after first-line T-DXd",
+        V1,
+        {"metastatic_regimens": ["T_DXD"]},
+        "TUCATINIB_TRASTUZUMAB_CAPECITABINE",
+        "preferred",
+        "L3",
+    ),
+    (
+        "line 3 T-DM1 not yet given",
+        V1,
+        {"metastatic_regimens": ["THP_DOCETAXEL", "T_DXD"]},
+        "T_DM1",
+        "acceptable",
+        "L3",
+    ),
+    (
+        "line 4 T-DXd never given",
+        V1,
+        {"metastatic_regimens": ["THP_DOCETAXEL", "T_DM1", "TUCATINIB_TRASTUZUMAB_CAPECITABINE"]},
+        "T_DXD",
+        "acceptable",
+        "L4+",
+    ),
+    (
+        "line 4 trastuzumab + chemo",
+        V1,
+        {"metastatic_regimens": ["THP_DOCETAXEL", "T_DXD", "TUCATINIB_TRASTUZUMAB_CAPECITABINE"]},
+        "TRASTUZUMAB_CHEMO",
+        "acceptable",
+        "L4+",
+    ),
+    (
+        "early relapse on dual blockade, T-DXd",
+        V1,
+        {"adjuvant_her2": "trastuzumab_pertuzumab", "months_since_adjuvant_her2": 6},
+        "T_DXD",
+        "preferred",
+        "L2",
+    ),
+    (
+        "early relapse on dual blockade, then T-DXd: line 3",
+        V1,
+        {
+            "adjuvant_her2": "trastuzumab_pertuzumab",
+            "months_since_adjuvant_her2": 6,
+            "metastatic_regimens": ["T_DXD"],
+        },
+        "TUCATINIB_TRASTUZUMAB_CAPECITABINE",
+        "preferred",
+        "L3",
+    ),
+    (
+        "pregnant, chemotherapy alone stays not recommended, without the P3 pitfall",
+        V1,
+        {"pregnant": True},
+        "CHEMO_ALONE",
+        "not_recommended",
+        "P",
+    ),
     ("2026.2 first line THP still preferred", V2, {}, "THP_DOCETAXEL", "preferred", "L1"),
-    ("2026.2 first line T-DXd+P", V2, {"hr_status": "positive"}, "T_DXD_PERTUZUMAB", "preferred", "L1-DB09"),
-    ("2026.2 heart failure T-DXd+P", V2, {"hr_status": "positive", "heart_failure": True}, "T_DXD_PERTUZUMAB", "contraindicated", "L1-ET"),
+    (
+        "2026.2 first line T-DXd+P",
+        V2,
+        {"hr_status": "positive"},
+        "T_DXD_PERTUZUMAB",
+        "preferred",
+        "L1-DB09",
+    ),
+    (
+        "2026.2 heart failure T-DXd+P",
+        V2,
+        {"hr_status": "positive", "heart_failure": True},
+        "T_DXD_PERTUZUMAB",
+        "contraindicated",
+        "L1-ET",
+    ),
     ("2026.2 pregnant T-DXd+P", V2, {"pregnant": True}, "T_DXD_PERTUZUMAB", "contraindicated", "P"),
-    ("2026.2 line 3 ILD T-DXd+P", V2, {"ild_history": True, "metastatic_regimens": ["THP_DOCETAXEL", "T_DM1"]}, "T_DXD_PERTUZUMAB", "contraindicated", "ild-t-dxd"),
-    ("2026.2 relapse under 6 months T-DXd+P", V2, {"adjuvant_her2": "trastuzumab", "months_since_adjuvant_her2": 4}, "T_DXD_PERTUZUMAB", "not_recommended", "L2+"),
-    ("2026.2 relapse 6-12 months T-DXd+P", V2, {"adjuvant_her2": "trastuzumab", "months_since_adjuvant_her2": 10}, "T_DXD_PERTUZUMAB", "preferred", "L1-DB09"),
+    (
+        "2026.2 line 3 ILD T-DXd+P",
+        V2,
+        {"ild_history": True, "metastatic_regimens": ["THP_DOCETAXEL", "T_DM1"]},
+        "T_DXD_PERTUZUMAB",
+        "contraindicated",
+        "ild-t-dxd",
+    ),
+    (
+        "2026.2 relapse under 6 months T-DXd+P",
+        V2,
+        {"adjuvant_her2": "trastuzumab", "months_since_adjuvant_her2": 4},
+        "T_DXD_PERTUZUMAB",
+        "not_recommended",
+        "L2+",
+    ),
+    (
+        "2026.2 relapse 6-12 months T-DXd+P",
+        V2,
+        {"adjuvant_her2": "trastuzumab", "months_since_adjuvant_her2": 10},
+        "T_DXD_PERTUZUMAB",
+        "preferred",
+        "L1-DB09",
+    ),
 ]
 
 
@@ -59,6 +236,11 @@ SCENARIOS = [
 def test_patient_scenarios(version, attributes, code, verdict, rule):
     j = judge(code, version, **attributes)
     assert (j.verdict, j.rule) == (verdict, rule)
+
+
+def test_pregnancy_charges_no_her2_blockade_pitfall_to_a_regimen_without_her2_drugs():
+    assert judge("CHEMO_ALONE", V1, pregnant=True).pitfalls == ()
+    assert judge("THP_DOCETAXEL", V1, pregnant=True).pitfalls == ("P15",)
 
 
 # -- effective line -----------------------------------------------------------------------------
@@ -129,7 +311,11 @@ add_rules:
       T_DXD: {verdict: preferred, cite: [], why: A test rule that must lose.}
 """,
     )
-    j = library.get("her2-mbc-2026.3").evaluate(LINE, {"hr_status": "negative", "ild_history": True}, ["T_DXD"]).judgements[0]
+    j = (
+        library.get("her2-mbc-2026.3")
+        .evaluate(LINE, {"hr_status": "negative", "ild_history": True}, ["T_DXD"])
+        .judgements[0]
+    )
     assert (j.verdict, j.rule) == ("contraindicated", "ild-t-dxd")
 
 
@@ -147,7 +333,9 @@ add_rules:
 """,
     )
     v3 = library.get("her2-mbc-2026.3")
-    evaluation = v3.evaluate(LINE, {"hr_status": "negative"}, ["THP_DOCETAXEL", "TH_TAXANE", "ANTHRACYCLINE_TRASTUZUMAB"])
+    evaluation = v3.evaluate(
+        LINE, {"hr_status": "negative"}, ["THP_DOCETAXEL", "TH_TAXANE", "ANTHRACYCLINE_TRASTUZUMAB"]
+    )
     assert [(j.verdict, j.rule) for j in evaluation.judgements] == [
         ("acceptable", "cap-everything"),
         ("not_recommended", "L1"),
@@ -183,7 +371,9 @@ def judge_rule(g, attributes):
 
 def test_flags_from_two_disagreements_keep_both_notes():
     # relapse 12+ months after dual blockade (2026.1 flag) plus DESTINY-Breast09 (2026.2 flag)
-    j = judge("THP_DOCETAXEL", V2, adjuvant_her2="trastuzumab_pertuzumab", months_since_adjuvant_her2=20)
+    j = judge(
+        "THP_DOCETAXEL", V2, adjuvant_her2="trastuzumab_pertuzumab", months_since_adjuvant_her2=20
+    )
     assert j.sources_differ and "new disease" in j.note and "DESTINY-Breast09" in j.note
     assert j.verdict == "preferred"
 
@@ -214,7 +404,9 @@ def test_safety_error_marks_contraindicated_judgements():
 
 def test_evaluate_without_options_judges_every_code_of_the_kind():
     g = guideline()
-    assert [j.code for j in g.evaluate("formulation", {}).judgements] == list(g.codes("formulation"))
+    assert [j.code for j in g.evaluate("formulation", {}).judgements] == list(
+        g.codes("formulation")
+    )
 
 
 @pytest.mark.parametrize(

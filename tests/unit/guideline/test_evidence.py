@@ -133,7 +133,7 @@ def test_rationales_quote_figures_only_through_placeholders():
         raw = yaml.safe_load((GUIDELINES / name).read_text(encoding="utf-8"))
         rules = raw.get("rules", []) + raw.get("add_rules", [])
         texts = list(_rationales(rules))
-        assert len(texts) > 10
+        assert len(texts) >= 5
         for text in texts:
             assert not re.search(r"\d+\.\d+", text), f"{name}: {text[:80]}"
 
@@ -166,9 +166,9 @@ def test_every_citation_is_a_registry_trial_and_contract_id():
 
 
 def test_explanations_are_one_or_two_sentences():
-    for where, text in TEXTS:
-        if not text or "." not in text or where.endswith("note") or "." in where.split()[0] and " " not in where:
-            continue
+    explanations = [(w, t) for w, t in TEXTS if w.startswith("her2-mbc") and not w.endswith("note")]
+    assert len(explanations) > 300
+    for where, text in explanations:
         sentences = re.split(r"(?<=[a-z)%])[.] +(?=[A-Z])", text.strip())
         assert len(sentences) <= 2, f"{where}: {text}"
         assert len(text) <= 420, f"{where}: {len(text)} characters"
@@ -183,7 +183,9 @@ def test_unknown_figures_are_load_errors(tmp_path):
     shutil.copytree(GUIDELINES, directory)
     path = directory / "her2-mbc-2026.1.yaml"
     path.write_text(
-        path.read_text(encoding="utf-8").replace("{CLEOPATRA.os_final}", "{CLEOPATRA.os_median}", 1),
+        path.read_text(encoding="utf-8").replace(
+            "{CLEOPATRA.os_final}", "{CLEOPATRA.os_median}", 1
+        ),
         encoding="utf-8",
     )
     with pytest.raises(RulesFileError) as caught:

@@ -63,9 +63,7 @@ def test_frail_low_burden_hr_positive_may_have_endocrine_therapy_alone_flagged()
     j = judge("ET_ALONE", hr_status="positive", frail=True, low_disease_burden=True)
     assert (j.verdict, j.rule, j.sources_differ) == ("acceptable", "L1-ET2", True)
     assert j.note and "Sources differ" in j.note
-    assert preferred(hr_status="positive", frail=True, low_disease_burden=True) == {
-        "THP_DOCETAXEL"
-    }
+    assert preferred(hr_status="positive", frail=True, low_disease_burden=True) == {"THP_DOCETAXEL"}
 
 
 def test_endocrine_therapy_alone_in_a_fit_hr_positive_patient_walks_into_p4():
@@ -144,6 +142,25 @@ def test_third_line_allows_hp_vinorelbine_only_when_pertuzumab_was_never_given()
     assert judge("HP_VINORELBINE", **adjuvant).verdict == "not_recommended"
 
 
+def test_third_line_before_any_conjugate_prefers_t_dxd_or_t_dm1_when_lungs_forbid_it():
+    after_tucatinib = {
+        "metastatic_regimens": ["THP_DOCETAXEL", "TUCATINIB_TRASTUZUMAB_CAPECITABINE"]
+    }
+    assert judge("T_DXD", **after_tucatinib).verdict == "preferred"
+    assert judge("T_DXD", **after_tucatinib).rule == "L3-no-ADC"
+    assert judge("T_DM1", **after_tucatinib).pitfalls == ("P6",)
+    assert judge("T_DM1", **{**after_tucatinib, "ild_history": True}).verdict == "preferred"
+    assert judge("T_DM1", **{**after_tucatinib, "t_dxd_available": False}).verdict == "preferred"
+    assert judge("T_DXD", **{**after_tucatinib, "ild_history": True}).verdict == "contraindicated"
+
+
+def test_unfit_hr_positive_first_line_flags_the_sources_disagreement():
+    unfit = {"hr_status": "positive", "chemo_suitable": False}
+    assert judge("HP_ET", **unfit).sources_differ
+    assert judge("ET_TRASTUZUMAB", **unfit).verdict == "acceptable"
+    assert judge("ET_TRASTUZUMAB", **unfit).sources_differ
+
+
 def test_third_line_after_t_dm1_prefers_tucatinib_and_allows_t_dxd_when_available():
     after_t_dm1 = {"metastatic_regimens": ["THP_DOCETAXEL", "T_DM1"], "t_dxd_available": True}
     assert judge("TUCATINIB_TRASTUZUMAB_CAPECITABINE", **after_t_dm1).rule == "L3-alt"
@@ -156,7 +173,9 @@ def test_third_line_after_t_dm1_prefers_tucatinib_and_allows_t_dxd_when_availabl
 
 
 def test_fourth_line_prefers_the_first_later_line_option_not_yet_given():
-    line4 = {"metastatic_regimens": ["THP_DOCETAXEL", "T_DXD", "TUCATINIB_TRASTUZUMAB_CAPECITABINE"]}
+    line4 = {
+        "metastatic_regimens": ["THP_DOCETAXEL", "T_DXD", "TUCATINIB_TRASTUZUMAB_CAPECITABINE"]
+    }
     v = verdicts(attributes=line4)
     assert v["T_DM1"] == "preferred"
     assert v["LAPATINIB_CAPECITABINE"] == v["TRASTUZUMAB_CHEMO"] == "acceptable"
@@ -179,7 +198,11 @@ def test_regimen_without_her2_drug_in_a_fit_patient_is_not_recommended(regimens)
 def test_thp_after_early_relapse_on_adjuvant_dual_blockade_walks_into_p9():
     early = {"adjuvant_her2": "trastuzumab_pertuzumab", "months_since_adjuvant_her2": 8}
     j = judge("THP_DOCETAXEL", **early)
-    assert (j.verdict, j.rule, j.pitfalls) == ("not_recommended", "early-relapse-dual-blockade", ("P9",))
+    assert (j.verdict, j.rule, j.pitfalls) == (
+        "not_recommended",
+        "early-relapse-dual-blockade",
+        ("P9",),
+    )
     assert preferred(**early) == {"T_DXD"}
     assert guideline().effective_line(early).line == 2
 
@@ -239,7 +262,9 @@ def test_trastuzumab_with_an_anthracycline_is_contraindicated_in_every_line(regi
 @pytest.mark.parametrize("regimens", [[], ["THP_DOCETAXEL"], ["THP_DOCETAXEL", "T_DXD"]])
 def test_pregnancy_contraindicates_every_her2_directed_option_in_any_line(regimens):
     g = guideline()
-    evaluation = g.evaluate(LINE, {"hr_status": "negative", "pregnant": True, "metastatic_regimens": regimens})
+    evaluation = g.evaluate(
+        LINE, {"hr_status": "negative", "pregnant": True, "metastatic_regimens": regimens}
+    )
     for j in evaluation.judgements:
         has_her2_drug = j.code not in ("ET_ALONE", "CHEMO_ALONE", "STOP_HER2_BEST_SUPPORTIVE")
         assert (j.verdict == "contraindicated") == has_her2_drug, j.code
@@ -251,9 +276,13 @@ def test_pregnancy_also_contraindicates_her2_maintenance_and_formulations():
     g = guideline()
     for decision in ("maintenance", "formulation"):
         evaluation = g.evaluate(decision, {"hr_status": "negative", "pregnant": True})
-        for j in evaluation.judgements:
-            if g._vocab.codes[j.code].contains & {"trastuzumab", "pertuzumab", "trastuzumab_emtansine"}:
-                assert j.verdict == "contraindicated", j.code
+        her2 = [j for j in evaluation.judgements if g.drugs_of(j.code) & HER2_DRUGS]
+        assert len(her2) == 3
+        for j in her2:
+            assert j.verdict == "contraindicated" and j.pitfalls == ("P15",), j.code
+
+
+HER2_DRUGS = {"trastuzumab", "pertuzumab", "trastuzumab_emtansine"}
 
 
 # -- other decision kinds --------------------------------------------------------------------------
@@ -316,7 +345,14 @@ def test_lvef_decline_with_heart_failure_stops_her2_therapy_for_good():
 
 @pytest.mark.parametrize(
     ("lvef", "baseline", "low"),
-    [(38, 60, True), (43, 55, True), (43, 50, False), (45, 55, True), (46, 70, False), (55, 62, False)],
+    [
+        (38, 60, True),
+        (43, 55, True),
+        (43, 50, False),
+        (45, 55, True),
+        (46, 70, False),
+        (55, 62, False),
+    ],
 )
 def test_lvef_decline_uses_the_labels_metastatic_thresholds(lvef, baseline, low):
     v = verdicts(
@@ -354,7 +390,10 @@ def test_manageable_thp_toxicity_is_managed_not_a_reason_to_abandon_thp():
     assert v["MANAGE_TOXICITY_CONTINUE_THP"] == "preferred"
     j = judge("STOP_HER2_THERAPY_FOR_TOXICITY", decision="toxicity_management")
     assert j.pitfalls == ("P3", "P17")
-    assert "66.8% vs 46.3%" in judge("MANAGE_TOXICITY_CONTINUE_THP", decision="toxicity_management").explanation
+    assert (
+        "66.8% vs 46.3%"
+        in judge("MANAGE_TOXICITY_CONTINUE_THP", decision="toxicity_management").explanation
+    )
 
 
 def test_biotin_is_no_reason_to_withhold_therapy():
@@ -371,7 +410,11 @@ WITNESSES = {
     "L1-U−": (LINE, {"chemo_suitable": False}, "HP"),
     "L1-U+": (LINE, {"chemo_suitable": False, "hr_status": "positive"}, "HP_ET"),
     "L1-ET": (LINE, {"hr_status": "positive", "heart_failure": True}, "ET_ALONE"),
-    "L1-ET2": (LINE, {"hr_status": "positive", "frail": True, "low_disease_burden": True}, "ET_ALONE"),
+    "L1-ET2": (
+        LINE,
+        {"hr_status": "positive", "frail": True, "low_disease_burden": True},
+        "ET_ALONE",
+    ),
     "L2": (LINE, AFTER_THP, "T_DXD"),
     "L2-EC": (LINE, {"brain_metastases": "stable", **AFTER_THP}, "T_DXD"),
     "L2-NA": (LINE, {"t_dxd_available": False, **AFTER_THP}, "T_DM1"),
@@ -379,7 +422,16 @@ WITNESSES = {
     "L2-CNS": (LINE, {"brain_metastases": "active", "cns_predominant": True, **AFTER_THP}, "T_DXD"),
     "L3": (LINE, AFTER_T_DXD, "TUCATINIB_TRASTUZUMAB_CAPECITABINE"),
     "L3-alt": (LINE, {"metastatic_regimens": ["THP_DOCETAXEL", "T_DM1"]}, "T_DXD"),
-    "L4+": (LINE, {"metastatic_regimens": ["THP_DOCETAXEL", "T_DXD", "T_DM1"]}, "TUCATINIB_TRASTUZUMAB_CAPECITABINE"),
+    "L3-no-ADC": (
+        LINE,
+        {"metastatic_regimens": ["THP_DOCETAXEL", "TUCATINIB_TRASTUZUMAB_CAPECITABINE"]},
+        "T_DXD",
+    ),
+    "L4+": (
+        LINE,
+        {"metastatic_regimens": ["THP_DOCETAXEL", "T_DXD", "T_DM1"]},
+        "TUCATINIB_TRASTUZUMAB_CAPECITABINE",
+    ),
     "continue-her2-blockade": (LINE, {}, "CHEMO_ALONE"),
     "early-relapse-dual-blockade": (
         LINE,
@@ -401,7 +453,11 @@ WITNESSES = {
         {"adjuvant_her2": "trastuzumab_pertuzumab", "months_since_adjuvant_her2": 24},
         "T_DXD",
     ),
-    "no-repeat": (LINE, {"metastatic_regimens": ["THP_DOCETAXEL", "TUCATINIB_TRASTUZUMAB_CAPECITABINE"]}, "TUCATINIB_TRASTUZUMAB_CAPECITABINE"),
+    "no-repeat": (
+        LINE,
+        {"metastatic_regimens": ["THP_DOCETAXEL", "TUCATINIB_TRASTUZUMAB_CAPECITABINE"]},
+        "TUCATINIB_TRASTUZUMAB_CAPECITABINE",
+    ),
     "ild-t-dxd": (LINE, {"ild_history": True}, "T_DXD"),
     "no-anthracycline-trastuzumab": (LINE, {}, "ANTHRACYCLINE_TRASTUZUMAB"),
     "P": (LINE, {"pregnant": True}, "THP_DOCETAXEL"),
@@ -469,7 +525,11 @@ PITFALL_WITNESSES = {
     "P13": ("taxane_duration", {}, "FEWER_THAN_6_CYCLES_ROUTINE"),
     "P14": ("assay_interference", {}, "WITHHOLD_THERAPY_FOR_BIOTIN"),
     "P15": (LINE, {"pregnant": True}, "HP"),
-    "P16": ("maintenance", {"hr_status": "positive", "menopausal_status": "pre"}, "HP_ET_MAINTENANCE"),
+    "P16": (
+        "maintenance",
+        {"hr_status": "positive", "menopausal_status": "pre"},
+        "HP_ET_MAINTENANCE",
+    ),
     "P17": ("toxicity_management", {}, "SWITCH_REGIMEN_FOR_MANAGEABLE_TOXICITY"),
 }
 

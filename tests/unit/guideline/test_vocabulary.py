@@ -70,7 +70,12 @@ def test_every_contract_code_belongs_to_its_kind_in_declared_order(version):
         {"hr_status": "positive", "menopausal_status": "pre", "pregnant": True},
         {"hr_status": "positive", "heart_failure": True, "chemo_suitable": False},
         {"hr_status": "negative", "metastatic_regimens": ["THP_DOCETAXEL", "T_DXD", "T_DM1"]},
-        {"hr_status": "positive", "ild_history": True, "adjuvant_her2": "trastuzumab", "months_since_adjuvant_her2": 7},
+        {
+            "hr_status": "positive",
+            "ild_history": True,
+            "adjuvant_her2": "trastuzumab",
+            "months_since_adjuvant_her2": 7,
+        },
     ],
 )
 def test_every_contract_code_gets_a_verdict_for_every_kind_it_belongs_to(version, patient):
@@ -87,7 +92,9 @@ def test_t_dxd_pertuzumab_is_unknown_under_2026_1():
         guideline(V1).evaluate(LINE, {"hr_status": "negative"}, ["T_DXD_PERTUZUMAB"])
     message = str(caught.value)
     assert "T_DXD_PERTUZUMAB" in message and "THP_DOCETAXEL" in message
-    assert not guideline(V1).has_code("T_DXD_PERTUZUMAB") and guideline(V2).has_code("T_DXD_PERTUZUMAB")
+    assert not guideline(V1).has_code("T_DXD_PERTUZUMAB") and guideline(V2).has_code(
+        "T_DXD_PERTUZUMAB"
+    )
 
 
 def test_every_code_has_a_plain_words_label():
@@ -133,11 +140,27 @@ def test_validate_patient_applies_defaults():
         ({"hr_status": "negative", "lvef_percent": True}, InvalidAttributeValue, "a number"),
         ({"hr_status": "negative", "lvef_percent": 140}, InvalidAttributeValue, "from 0 to 100"),
         ({"hr_status": "negative", "chemo_cycles_completed": 2.5}, InvalidAttributeValue, "whole"),
-        ({"hr_status": "negative", "metastatic_regimens": "THP_DOCETAXEL"}, InvalidAttributeValue, "list"),
-        ({"hr_status": "negative", "metastatic_regimens": ["PHESGO_SUBCUTANEOUS"]}, InvalidAttributeValue, "PHESGO_SUBCUTANEOUS"),
-        ({"hr_status": "negative", "months_since_adjuvant_her2": -1}, InvalidAttributeValue, "at least 0"),
+        (
+            {"hr_status": "negative", "metastatic_regimens": "THP_DOCETAXEL"},
+            InvalidAttributeValue,
+            "list",
+        ),
+        (
+            {"hr_status": "negative", "metastatic_regimens": ["PHESGO_SUBCUTANEOUS"]},
+            InvalidAttributeValue,
+            "PHESGO_SUBCUTANEOUS",
+        ),
+        (
+            {"hr_status": "negative", "months_since_adjuvant_her2": -1},
+            InvalidAttributeValue,
+            "at least 0",
+        ),
         ({}, MissingPatientAttribute, "'hr_status'"),
-        ({"hr_status": "negative", "adjuvant_her2": "trastuzumab"}, MissingPatientAttribute, "months_since_adjuvant_her2"),
+        (
+            {"hr_status": "negative", "adjuvant_her2": "trastuzumab"},
+            MissingPatientAttribute,
+            "months_since_adjuvant_her2",
+        ),
         (["hr_status"], InvalidAttributeValue, "object"),
     ],
 )
@@ -154,7 +177,9 @@ def test_only_the_attributes_a_decision_needs_are_required():
     with pytest.raises(MissingPatientAttribute):
         g.validate_patient({}, "maintenance")
     with pytest.raises(MissingPatientAttribute):
-        g.evaluate(LINE, {"hr_status": "negative", "adjuvant_her2": "trastuzumab_pertuzumab"}, ["HP"])
+        g.evaluate(
+            LINE, {"hr_status": "negative", "adjuvant_her2": "trastuzumab_pertuzumab"}, ["HP"]
+        )
     with pytest.raises(UnknownDecisionKind):
         g.validate_patient({}, "nope")
 

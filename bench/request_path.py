@@ -1,0 +1,481 @@
+"""The request path under gunicorn, driven by wrk on loopback.
+
+One gunicorn, started as the README's deployment starts it (``--workers 4``, sync workers,
+``EDU_ENV=production``), serves ``bench.wsgi_bench:app``: the real app plus a hello route.
+wrk then runs, for 16 and 64 concurrent connections, in this order:
+
+- ``hello``: ``GET /bench/hello``, the ceiling;
+- ``node``: ``GET /play/attempts/<id>``, a case decision page (attempts spread over cases);
+- ``decide``: ``POST /play/attempts/<id>/decide`` (CSRF token, engine evaluation, database
+  write, redirect) and then the ``GET`` of the feedback page it redirects to, as a browser
+  does; every POST is a new decision on an attempt nobody else touches;
+- ``debrief``: ``GET /play/attempts/<id>/debrief`` of completed case attempts.
+
+Throughput is compared with the hello route's from the same run, so the ratios hold across
+machines. Every wrk run is bounded (``-d``), and so is every wait for the server.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from flask import Flask
+from sqlalchemy import text
+
+from bench.databases import BenchDatabase
+from bench.generate import GeneratedCourse, completed_attempt_ids, open_attempts
+from bench.report import Figure, at_most, info
+from bench.sessions import USER_AGENT, login_sessions
+from edu import create_app
+from edu.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+WRK_DIR = Path(__file__).resolve().parent / "wrk"
+SCENARIOS = ("hello", "node", "decide", "debrief")
+# Issue 10's targets: throughput as a share of the hello route's, and p95 at 16 clients.
+SHARE = {"node": 0.60, "decide": 0.40}
+P95_MS = 50.0
+P95_AT = 16
+
+
+class BenchError(RuntimeError):
+    """The benchmark cannot run or its run is not valid (the message says why)."""
+
+
+@dataclass(frozen=True)
+class RequestSettings:
+    duration: int = 5  # seconds per wrk run (wrk takes whole seconds)
+    warmup: int = 2  # seconds per scenario before measuring (not counted)
+    concurrency: tuple[int, ...] = (16, 64)
+    workers: int = 4  # the README's gunicorn --workers
+    threads: int = 2  # wrk threads (the machine has 2 cores)
+    # Upper bound on decisions per second, to size the pool of fresh attempts for a run.
+    decide_rate_cap: int = 900
+    node_pool: int = 1500
+    debrief_pool: int = 1500
+
+
+@dataclass
+class WrkResult:
+    scenario: str
+    connections: int
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    ok: int
+    redirects: int
+    client_errors: int
+    server_errors: int
+    socket_errors: int
+    new_decisions: int
+    exhausted: int
+    rows_written: int | None = None
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def decisions_per_s(self) -> float:
+        return self.new_decisions / self.seconds
+
+
+def ensure_wrk(say: Callable[[str], None] = print) -> str:
+    """Return the path of wrk, installing Debian's package when running as root."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise BenchError(
+            "wrk is not installed and this is not root: run `sudo apt-get install -y wrk` "
+            "(Debian package), or skip the request path with --only leaderboard,authoring,engine"
+        )
+    say("wrk is missing: installing Debian's wrk package (apt-get install -y wrk)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, timeout=300)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env, timeout=600)
+    found = shutil.which("wrk")
+    if not found:
+        raise BenchError("apt-get did not install wrk")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bench_app(database: BenchDatabase, secret: str, instance: Path) -> Flask:
+    """The app as the benchmarked server configures it (production, same secret)."""
+    os.environ.setdefault("EDU_INSTANCE_PATH", str(instance))
+    return create_app(
+        {"EDU_ENV": "production", "SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": database.url}
+    )
+
+
+# --- entries (what each request sends) -------------------------------------------------------
+
+
+def _lua_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string of ASCII text is a valid Lua string literal
+
+
+def write_entries(path: Path, entries: Sequence[tuple[str, str, str]]) -> Path:
+    """Write ``{path, cookie, body}`` entries as a Lua table wrk's scripts load."""
+    with path.open("w") as out:
+        out.write("return {\n")
+        for url, cookie, body in entries:
+            out.write(f"{{{_lua_string(url)}, {_lua_string(cookie)}, {_lua_string(body)}}},\n")
+        out.write("}\n")
+    return path
+
+
+@dataclass
+class Pools:
+    node: list[tuple[str, str, str]]
+    debrief: list[tuple[str, str, str]]
+    hello: list[tuple[str, str, str]]
+    decide: dict[str, list[tuple[str, str, str]]]  # one fresh pool per run label
+
+
+def make_pools(
+    app: Flask, course: GeneratedCourse, settings: RequestSettings, labels: Sequence[str]
+) -> Pools:
+    """Create the attempts the runs use and the sessions of their learners."""
+    node_attempts = open_attempts(app, course, settings.node_pool, seed=11)
+    per_run = int(settings.decide_rate_cap * settings.duration) + 50
+    decide_attempts = {
+        label: open_attempts(
+            app, course, 60 if label == "warmup" or label == "preflight" else per_run, seed=i
+        )
+        for i, label in enumerate(labels, start=100)
+    }
+    debriefs = completed_attempt_ids(app, course, settings.debrief_pool)
+    users = {a.user_id for a in node_attempts} | {u for _, u in debriefs}
+    for pool in decide_attempts.values():
+        users |= {a.user_id for a in pool}
+    sessions = login_sessions(app, users)
+
+    def decide_entry(a):
+        body = urlencode(
+            {"csrf_token": sessions[a.user_id].csrf_token, "step": a.step, "option": a.option_code}
+        )
+        return (f"/play/attempts/{a.attempt_id}/decide", sessions[a.user_id].cookie, body)
+
+    return Pools(
+        node=[
+            (f"/play/attempts/{a.attempt_id}", sessions[a.user_id].cookie, "")
+            for a in node_attempts
+        ],
+        debrief=[(f"/play/attempts/{i}/debrief", sessions[u].cookie, "") for i, u in debriefs],
+        hello=[("/bench/hello", sessions[a.user_id].cookie, "") for a in node_attempts],
+        decide={label: [decide_entry(a) for a in pool] for label, pool in decide_attempts.items()},
+    )
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+class Server:
+    """gunicorn serving bench.wsgi_bench:app on a free loopback port."""
+
+    def __init__(self, database: BenchDatabase, secret: str, instance: Path, workers: int) -> None:
+        self.port = _free_port()
+        env = dict(os.environ)
+        env.update(
+            EDU_ENV="production",
+            SECRET_KEY=secret,
+            DATABASE_URL=database.url,
+            EDU_INSTANCE_PATH=str(instance),
+            PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+        )
+        self.log = (instance / "gunicorn.log").open("w")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "bench.wsgi_bench:app",
+            ],  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.instance = instance
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def get(self, path: str, cookie: str = "", method: str = "GET", body: str = "") -> tuple:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            headers = {"User-Agent": USER_AGENT, "X-Forwarded-Proto": "https"}
+            if cookie:
+                headers["Cookie"] = f"session={cookie}"
+            if body:
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+                # A POST over https must name a same-origin referrer (Flask-WTF's check).
+                headers["Referer"] = f"https://127.0.0.1:{self.port}{path}"
+            conn.request(method, path, body=body or None, headers=headers)
+            response = conn.getresponse()
+            return response.status, response.getheader("Location", ""), response.read()
+        finally:
+            conn.close()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"gunicorn exited: see {self.instance / 'gunicorn.log'}")
+            try:
+                if self.get("/bench/hello")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise BenchError(f"gunicorn did not answer within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+# --- running wrk -----------------------------------------------------------------------------
+
+
+def run_wrk(
+    wrk: str,
+    server: Server,
+    scenario: str,
+    entries_file: Path,
+    connections: int,
+    duration: float,
+    threads: int,
+    mode: str = "",
+) -> WrkResult:
+    """Run one bounded wrk load and return its summary."""
+    script = WRK_DIR / ("decide.lua" if scenario.startswith("decide") else "get.lua")
+    threads = min(threads, connections)
+    command = [
+        wrk, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s",
+        "--timeout", "10s", "-s", str(script), server.url, "--", str(entries_file), str(threads),
+    ]  # fmt: skip
+    if mode:
+        command.append(mode)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH-JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise BenchError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout}")
+    data = json.loads(line[len("BENCH-JSON ") :])
+    return WrkResult(
+        scenario=scenario,
+        connections=connections,
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000,
+        p95_ms=data["p95_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        ok=data["ok"],
+        redirects=data["redirects"],
+        client_errors=data["client_errors"],
+        server_errors=data["server_errors"],
+        socket_errors=data["connect_errors"] + data["write_errors"] + data["timeouts"],
+        new_decisions=data["new_decisions"],
+        exhausted=data["exhausted"],
+    )
+
+
+def _choices(app: Flask) -> int:
+    with app.app_context():
+        count = db.session.execute(text("SELECT COUNT(*) FROM choices")).scalar()
+        db.session.remove()
+        return count
+
+
+def _preflight(server: Server, pools: Pools) -> None:
+    """One request of each kind, checked, so a broken setup fails loudly before timing."""
+    checks = [
+        ("hello", pools.hello[0], 200),
+        ("node", pools.node[0], 200),
+        ("debrief", pools.debrief[0], 200),
+    ]
+    for name, (path, cookie, _), expected in checks:
+        status, location, _ = server.get(path, cookie)
+        if status != expected:
+            raise BenchError(f"preflight {name}: GET {path} answered {status} {location}")
+    path, cookie, body = pools.decide["preflight"][0]
+    status, location, _ = server.get(path, cookie, "POST", body)
+    if status != 302 or "/steps/" not in location:
+        raise BenchError(f"preflight decide: POST {path} answered {status} {location!r}")
+    status, _, _ = server.get(urlsplit(location).path, cookie)
+    if status != 200:
+        raise BenchError(f"preflight feedback: GET {location} answered {status}")
+
+
+def measure_request_path(
+    database: BenchDatabase,
+    course: GeneratedCourse,
+    settings: RequestSettings = RequestSettings(),
+    scope: str = "",
+    say: Callable[[str], None] = print,
+) -> tuple[list[Figure], list[WrkResult]]:
+    """Run the request-path benchmark on ``database``; return figures and raw wrk results."""
+    wrk = ensure_wrk(say)
+    secret = secrets.token_hex(32)
+    work = Path(tempfile.mkdtemp(prefix="edu-bench-http-"))
+    app = bench_app(database, secret, work)
+    labels = ["preflight", "warmup", *(f"c{c}" for c in settings.concurrency)]
+    say(f"  preparing attempts and sessions ({len(labels)} decision pools)")
+    pools = make_pools(app, course, settings, labels)
+    files = {
+        name: write_entries(work / f"{name}.lua", getattr(pools, name))
+        for name in ("node", "debrief", "hello")
+    }
+    for label, entries in pools.decide.items():
+        files[f"decide-{label}"] = write_entries(work / f"decide-{label}.lua", entries)
+    server = Server(database, secret, work, settings.workers)
+    results: list[WrkResult] = []
+    try:
+        server.wait_ready()
+        _preflight(server, pools)
+        say(f"  gunicorn --workers {settings.workers} on {server.url}; warming up")
+        for scenario in SCENARIOS:
+            name = "decide-warmup" if scenario == "decide" else scenario
+            run_wrk(wrk, server, scenario, files[name], 8, settings.warmup, settings.threads)
+        for connections in settings.concurrency:
+            # The ceiling is measured before and after the real routes and averaged, so a
+            # change in the machine's load during the block counts on both sides.
+            for scenario in (*SCENARIOS, "hello"):
+                name = f"decide-c{connections}" if scenario == "decide" else scenario
+                before = _choices(app) if scenario == "decide" else None
+                result = run_wrk(
+                    wrk, server, scenario, files[name], connections, settings.duration,
+                    settings.threads,
+                )  # fmt: skip
+                if before is not None:
+                    result.rows_written = _choices(app) - before
+                results.append(result)
+                say(
+                    f"  {scenario:<8} c{connections:<3} {result.rps:8.1f} req/s  "
+                    f"p50 {result.p50_ms:6.1f} ms  p95 {result.p95_ms:6.1f} ms  "
+                    f"p99 {result.p99_ms:6.1f} ms"
+                    + (f"  {result.decisions_per_s:.1f} decisions/s" if before is not None else "")
+                )
+    finally:
+        server.stop()
+        with app.app_context():
+            db.engine.dispose()
+    return figures(results, scope), results
+
+
+def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
+    """Turn wrk results into figures with the issue's targets."""
+    out: list[Figure] = []
+    hellos: dict[int, list[WrkResult]] = {}
+    for r in results:
+        if r.scenario == "hello":
+            hellos.setdefault(r.connections, []).append(r)
+    for connections, runs in hellos.items():
+        rates = [h.rps for h in runs]
+        out.append(
+            info(
+                f"hello c{connections} throughput",
+                sum(rates) / len(rates),
+                "req/s",
+                note="mean of runs before and after: "
+                + ", ".join(f"{x:,.0f}" for x in rates)
+                + f"; p95 {max(h.p95_ms for h in runs):.1f} ms",
+                scope=scope,
+            )
+        )
+    for r in results:
+        if r.scenario == "hello":
+            continue
+        runs = hellos[r.connections]
+        ceiling = sum(h.rps for h in runs) / len(runs)
+        problems = _problems(r)
+        latency = f"p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms"
+        name = f"{r.scenario} c{r.connections}"
+        if r.scenario == "decide":
+            value, unit = r.decisions_per_s, "decisions/s"
+            latency = f"POST + feedback GET each; {latency}"
+        else:
+            value, unit = r.rps, "req/s"
+        share = SHARE.get(r.scenario)
+        if share is not None:
+            out.append(
+                Figure(
+                    f"{name} throughput",
+                    value,
+                    unit,
+                    f">= {share:.0%} of hello ({share * ceiling:,.0f})",
+                    value >= share * ceiling and not problems,
+                    note=f"{value / ceiling:.0%} of hello" + (f"; {problems}" if problems else ""),
+                    scope=scope,
+                )
+            )
+        else:
+            out.append(
+                info(
+                    f"{name} throughput",
+                    value,
+                    unit,
+                    note=f"{value / ceiling:.0%} of hello",
+                    scope=scope,
+                )
+            )
+        if r.connections == P95_AT:
+            out.append(at_most(f"{name} p95", r.p95_ms, "ms", P95_MS, note=latency, scope=scope))
+        else:
+            out.append(info(f"{name} p95", r.p95_ms, "ms", note=latency, scope=scope))
+    return out
+
+
+def _problems(r: WrkResult) -> str:
+    found = []
+    expected_redirects = r.scenario == "decide"
+    if r.client_errors or r.server_errors:
+        found.append(f"{r.client_errors} 4xx, {r.server_errors} 5xx")
+    if r.redirects and not expected_redirects:
+        found.append(f"{r.redirects} redirects")
+    if r.socket_errors:
+        found.append(f"{r.socket_errors} socket errors")
+    if r.exhausted:
+        found.append(f"pool exhausted {r.exhausted}x: raise decide_rate_cap")
+    # Requests still in flight when wrk stops are answered unseen: at most one per connection.
+    if r.rows_written is not None and not (
+        r.new_decisions <= r.rows_written <= r.new_decisions + r.connections
+    ):
+        found.append(f"{r.rows_written} rows for {r.new_decisions} decisions")
+    return "; ".join(found)

@@ -1,0 +1,232 @@
+"""The benchmarks' own machinery at a tiny size: consistent data, figures with the right keys.
+
+No timing is asserted here (the benchmarks are separate commands: ``make bench``), and
+nothing drives wrk or gunicorn; the request path is checked up to what it would send.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bench import databases
+from bench.authoring import measure_authoring
+from bench.engine import measure_engine
+from bench.generate import CourseSize, find_course, generate_course, open_attempts
+from bench.generate import prepare_database as prepare
+from bench.leaderboard import growth_table, measure_leaderboard
+from bench.report import Figure, table
+from bench.request_path import RequestSettings, WrkResult, bench_app, figures, make_pools
+from bench.sessions import USER_AGENT, login_sessions
+from edu import create_app
+from edu.cases import Case
+from edu.extensions import db
+from edu.models import Attempt, Choice, Enrolment, User
+from edu.services import play
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = CourseSize(learners=5, assignments=2, attempts=3)
+HEADERS = {"User-Agent": USER_AGENT, "X-Forwarded-Proto": "https"}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A tiny generated course on its own SQLite file: (database, app, course)."""
+    work = tmp_path_factory.mktemp("bench")
+    database = databases.bench_database("sqlite", TINY.label, work)
+    databases.create_empty(database)
+    app = create_app(
+        {"SECRET_KEY": "bench-test", "SQLALCHEMY_DATABASE_URI": database.url, "TESTING": True}
+    )
+    prepare(app)
+    course = generate_course(app, TINY)
+    yield database, app, course
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_generator_writes_the_asked_for_course(generated):
+    _, app, course = generated
+    with app.app_context():
+        attempts = db.session.scalars(select(Attempt).where(Attempt.course_id == course.course_id))
+        attempts = attempts.all()
+        residents = db.session.scalar(
+            select(func.count()).where(
+                Enrolment.course_id == course.course_id, Enrolment.role == "resident"
+            )
+        )
+        assert residents == 5 and len(course.assignment_ids) == 2
+        assert len(attempts) == 5 * 2 * 3
+        assert {a.status for a in attempts} == {"completed"}
+        assert (
+            db.session.scalar(select(func.count()).select_from(Choice)) == course.counts["choices"]
+        )
+        assert db.session.get(User, course.instructor_id).role == "instructor"
+
+
+def test_every_generated_choice_is_what_the_service_would_have_scored(generated):
+    _, app, course = generated
+    with app.app_context():
+        for attempt in db.session.scalars(select(Attempt)).all():
+            choices = attempt.choices
+            chosen = [(i, code) for i, (_, code) in enumerate(attempt.path) if code is not None]
+            assert [c.step for c in choices] == [i for i, _ in chosen]
+            assert [c.option_code for c in choices] == [code for _, code in chosen]
+            assert attempt.points == sum(c.points for c in choices)
+            assert attempt.max_points == sum(c.max_points for c in choices)
+            assert attempt.completed_at >= attempt.started_at
+            document = play.document_of(attempt)
+            if isinstance(document, Case):
+                assert document.nodes[attempt.current_node].kind == "ending"
+                for choice in choices:
+                    prefix = [list(e) for e in attempt.path[: choice.step + 1]]
+                    prefix[-1][1] = None
+                    judged = play.judge_options(attempt, document, prefix)[choice.option_code]
+                    assert (choice.verdict, choice.rule) == (judged.verdict, judged.rule)
+            else:
+                assert attempt.current_node == play.QUIZ_END
+
+
+def test_a_generated_course_is_found_again(generated):
+    _, app, course = generated
+    again = find_course(app, TINY)
+    assert again is not None
+    assert (again.course_id, again.learner_ids) == (course.course_id, course.learner_ids)
+
+
+def test_open_attempts_wait_at_a_decision_the_service_accepts(generated):
+    _, app, course = generated
+    waiting = open_attempts(app, course, 4, seed=3)
+    with app.app_context():
+        for entry in waiting:
+            attempt = db.session.get(Attempt, entry.attempt_id)
+            assert attempt.status == "in_progress"
+            assert play.current_step(attempt) == entry.step
+            node = play.document_of(attempt).nodes[attempt.current_node]
+            assert node.kind == "decision" and node.option(entry.option_code) is not None
+        outcome = play.decide(
+            waiting[0].attempt_id, waiting[0].user_id, waiting[0].step, waiting[0].option_code
+        )
+        assert outcome.recorded
+
+
+def test_prepared_sessions_post_a_decision_with_csrf_on(generated, tmp_path):
+    database, _, course = generated
+    app = bench_app(database, "bench-secret", tmp_path)
+    app.config["WTF_CSRF_ENABLED"] = True
+    pools = make_pools(app, course, RequestSettings(duration=1, node_pool=2, debrief_pool=2,
+                                                    decide_rate_cap=2), ["c16"])  # fmt: skip
+    client = app.test_client()
+    for path, cookie, _ in pools.node + pools.debrief:
+        client.set_cookie("session", cookie)
+        assert client.get(path, headers=HEADERS).status_code == 200
+    path, cookie, body = pools.decide["c16"][0]
+    client.set_cookie("session", cookie)
+    posted = client.post(
+        path,
+        data=body,
+        headers=HEADERS | {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert posted.status_code == 302 and "/steps/" in posted.headers["Location"]
+    assert client.get(posted.headers["Location"], headers=HEADERS).status_code == 200
+    tampered = body.replace("csrf_token=", "csrf_token=x")
+    refused = client.post(
+        pools.decide["c16"][1][0],
+        data=tampered,
+        headers=HEADERS | {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert refused.status_code == 400
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_login_sessions_give_each_learner_their_own_token(generated, tmp_path):
+    database, _, course = generated
+    app = bench_app(database, "bench-secret", tmp_path)
+    found = login_sessions(app, course.learner_ids[:3])
+    assert len({c.csrf_token for c in found.values()}) == 3
+    assert len({c.cookie for c in found.values()}) == 3
+
+
+def test_hello_route_exists_only_in_the_bench_app(generated, monkeypatch, tmp_path):
+    database, app, _ = generated
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    monkeypatch.setenv("EDU_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "bench-secret")
+    sys.modules.pop("bench.wsgi_bench", None)
+    module = importlib.import_module("bench.wsgi_bench")
+    assert module.app.test_client().get("/bench/hello").data == b"hello"
+    assert "bench_hello.hello_route" not in app.view_functions
+    with module.app.app_context():
+        db.engine.dispose()
+
+
+def _wrk(scenario: str, connections: int, requests: int, **kw) -> WrkResult:
+    values = dict(
+        scenario=scenario, connections=connections, requests=requests, seconds=2.0,
+        p50_ms=5.0, p95_ms=9.0, p99_ms=12.0, ok=requests, redirects=0, client_errors=0,
+        server_errors=0, socket_errors=0, new_decisions=0, exhausted=0,
+    )  # fmt: skip
+    values.update(kw)
+    return WrkResult(**values)
+
+
+def test_request_figures_compare_each_route_with_hello():
+    results = [
+        _wrk("hello", 16, 2000),
+        _wrk("node", 16, 1400),
+        _wrk("decide", 16, 600, new_decisions=300, ok=300, redirects=300, rows_written=301),
+        _wrk("debrief", 16, 500),
+        _wrk("hello", 16, 2200),
+    ]
+    found = {f.name: f for f in figures(results, "sqlite")}
+    assert set(found) == {
+        "hello c16 throughput", "node c16 throughput", "node c16 p95", "decide c16 throughput",
+        "decide c16 p95", "debrief c16 throughput", "debrief c16 p95",
+    }  # fmt: skip
+    assert found["hello c16 throughput"].value == 1050
+    assert found["node c16 throughput"].ok is True  # 700/s >= 60 % of 1,050/s
+    assert (
+        found["decide c16 throughput"].value == 150 and found["decide c16 throughput"].ok is False
+    )
+    broken = figures([_wrk("hello", 16, 100), _wrk("node", 16, 100, client_errors=3)])
+    assert "4xx" in broken[1].note and broken[1].ok is False
+
+
+def test_leaderboard_figures_at_tiny_size(generated, tmp_path):
+    database, _, course = generated
+    app = bench_app(database, "bench-secret", tmp_path)
+    found = measure_leaderboard(app, course, "sqlite", say=lambda _: None, max_seconds=10)
+    assert [f.name for f in found] == [
+        "leaderboard first page",
+        "leaderboard CSV, full",
+        "research export rate",
+        "research export memory growth",
+    ]
+    by_name = {f.name: f for f in found}
+    assert by_name["leaderboard CSV, full"].extra["rows"] == 5
+    assert by_name["research export rate"].extra["rows"] >= course.counts["choices"]
+    assert all(f.ok is not None and f.value >= 0 for f in found)
+    assert "| sqlite | 5 |" in growth_table([("sqlite", 5, found)])
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_authoring_figures_and_clean_copies():
+    found = measure_authoring(ROOT / "cases", count=12, say=lambda _: None)
+    assert [f.name for f in found] == ["lint + parse of 12 case files", "parse alone"]
+    assert found[0].extra["errors"] == 0
+
+
+def test_engine_figure_comes_from_the_engine_benchmark():
+    (found,) = measure_engine(seconds=0.2, say=lambda _: None)
+    assert found.name == "guideline evaluations" and found.value > 0
+
+
+def test_report_prints_each_figure_beside_its_target():
+    text = table([Figure("a", 1.0, "s", "<= 2 s", True), Figure("b", 3.0, "s", "<= 2 s", False)])
+    assert "| ok" in text and "| MISSED" in text

@@ -1,0 +1,56 @@
+"""``gunicorn tests.faults.wsgi_kill_points:app``: the real app, with places to be killed.
+
+The app is ``wsgi:app`` unchanged, plus two pauses in ``play.decide`` that a fault test
+can arm: ``flushed`` (the choice is written inside the open transaction, not committed)
+and ``committed`` (the transaction is committed, the answer not yet sent). An armed
+worker reaching one writes its pid to ``victim`` in EDU_KILL_POINTS_DIR and waits there
+for the test's SIGKILL, so the kill lands exactly there instead of wherever it falls.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from edu.services.guidelines import current_library
+from wsgi import app
+
+CONTROL = Path(os.environ["EDU_KILL_POINTS_DIR"])
+
+# Load the guideline rules before gunicorn forks (--preload), so a worker that replaces a
+# killed one starts warm, as the ones before it were after their first request.
+with app.app_context():
+    current_library()
+
+
+def _pause_if_armed(phase: str) -> None:
+    if not has_request_context() or request.endpoint != "play.decide":
+        return
+    armed = CONTROL / f"arm-{phase}"
+    try:
+        armed.unlink()  # the first worker to get here takes it; the others go on
+    except FileNotFoundError:
+        return
+    victim = CONTROL / "victim"
+    partial = victim.with_suffix(f".{os.getpid()}")
+    partial.write_text(f"{os.getpid()} {phase}")
+    partial.rename(victim)
+    time.sleep(10)  # the test kills us long before this ends
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _flushed(session, flush_context) -> None:
+    _pause_if_armed("flushed")
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session) -> None:
+    _pause_if_armed("committed")
+
+
+__all__ = ["app"]
