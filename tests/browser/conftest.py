@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import empty_all_tables, make_test_app
 
 CHROMIUM = os.environ.get("EDU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,16 +73,9 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(_schema):
-    """The app the live server runs: CSRF on, its own emptied database."""
-    application = make_test_app(_schema, WTF_CSRF_ENABLED=True)
-    with application.app_context():
-        empty_all_tables()
-        yield application
-        from edu.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
+def live_app(csrf_app):
+    """The app the live server runs: CSRF on, as in production, on an emptied database."""
+    return csrf_app
 
 
 @pytest.fixture

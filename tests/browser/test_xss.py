@@ -253,10 +253,10 @@ def test_control_the_sentinel_catches_a_payload_that_runs(browser):
     context.close()
 
 
-def test_control_the_csp_blocks_and_reports_an_injected_handler(live_server, xss_page):
-    if not xss_page.csp_enforced:
-        pytest.skip("only meaningful with the CSP enforced")
-    page = xss_page
+def test_control_the_csp_blocks_and_reports_an_injected_handler(live_server, browser):
+    context = browser.new_context()
+    context.add_init_script(WATCH)
+    page = context.new_page()
     page.goto(f"{live_server.url}/auth/login")
     page.evaluate(
         "() => document.body.insertAdjacentHTML('beforeend', "
@@ -266,3 +266,4 @@ def test_control_the_csp_blocks_and_reports_an_injected_handler(live_server, xss
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert any("script-src" in v for v in page.evaluate("window.__csp"))
     assert page.evaluate(SCAN) == ["IMG onerror"]
+    context.close()

@@ -30,7 +30,7 @@ from flask import url_for
 from tests.security.world import AUTHORED_TEXT, ROLES, log_in
 
 LOGIN = "login"  # 302 to the log-in page
-OK, MOVED, BAD, DENIED, GONE = 200, 302, 400, 403, 404
+OK, MOVED, DENIED, GONE = 200, 302, 403, 404
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Access:
     method: str
     expected: tuple  # one status per entry of ROLES
     values: dict = field(default_factory=dict)  # url_for argument -> world id name (or literal)
-    data: dict | None = None  # form fields; str values are formatted with the world's ids
+    data: dict | None = None  # form fields; "{name}" in keys and values: a world id
     json: dict | None = None
     query: str = ""
     headers: dict = field(default_factory=dict)

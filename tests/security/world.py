@@ -15,18 +15,15 @@ people of course A (whose URLs the matrix requests), ``other_resident`` and
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select, text, update
 from werkzeug.security import generate_password_hash
 
-from edu.cases import lint_document
 from edu.extensions import db
 from edu.models import Assignment, Attempt, CaseRecord, CaseVersion, Course, Role, User
 from edu.services import authoring, play
-from edu.services.guidelines import current_library
-from edu.services.library import save_version
 from tests.conftest import FIXTURE_CASES
 from tests.factories import PASSWORD, create_course, enrol, sync_fixture_cases
 
@@ -70,10 +67,6 @@ class World:
     done_attempt: Attempt
     open_attempt: Attempt
     other_attempt: Attempt
-    ids: dict[str, int] = field(default_factory=dict)
-
-    def user(self, role: str) -> User | None:
-        return self.users.get(role)
 
 
 def build_world() -> World:
@@ -99,7 +92,7 @@ def build_world() -> World:
     db.session.commit()
 
     authored = authoring.create_case(AUTHORED_TEXT, users["instructor"], publish=True).case
-    draft = _save_draft(DRAFT_TEXT, users["instructor"])
+    draft = authoring.save_draft(authored, DRAFT_TEXT, users["instructor"]).version
     assert draft.number == 2 and authored.published_version_id != draft.id
 
     resident = users["resident"]
@@ -120,16 +113,6 @@ def build_world() -> World:
         open_attempt=opened,
         other_attempt=other,
     )
-
-
-def _save_draft(text: str, user: User) -> CaseVersion:
-    """Save ``text`` as a new, unpublished version of the authored case."""
-    document = lint_document(text, "draft.md", current_library()).document
-    version, _ = save_version(
-        text, document, findings=[], publish=False, source="authored", user_id=user.id
-    )
-    db.session.commit()
-    return version
 
 
 def _play(user_id: int, case: CaseRecord, course_id: int, codes: list[str]) -> Attempt:

@@ -186,46 +186,8 @@ def test_previews_do_not_count_in_the_catalogue(short_case, resident):
     assert catalog.progress(resident.id).history == []
 
 
-PREGNANCY = """---
-id: play-pregnancy
-title: Pregnancy safety decision
-authors: [t]
-tags: [t]
-difficulty: intro
-minutes: 5
-lines: [1]
-guideline: her2-mbc
-objectives: [Know the contraindication.]
-patient:
-  age: 34
-  hr_status: negative
-  menopausal_status: pre
-  pregnant: true
----
-
-## Start {#start}
-
-Decision: metastatic_line
-
-What now?
-
-- CHEMO_ALONE: Chemotherapy only until delivery -> #end
-- THP_DOCETAXEL: Pertuzumab + trastuzumab + docetaxel -> #end
-
-## End {#end}
-
-Ending: good
-
-Done.
-"""
-
-
-def test_a_decision_the_guideline_prefers_nothing_for_is_scored_for_safety_only(
-    app, resident, tmp_path
-):
-    path = tmp_path / "pregnancy.md"
-    path.write_text(PREGNANCY)
-    case = sync_fixture_cases(path)[0]
+def test_a_decision_the_guideline_prefers_nothing_for_is_scored_for_safety_only(app, resident):
+    case = sync_fixture_cases(FIXTURES / "play-pregnancy.md")[0]
     safe = play.start_attempt(resident.id, case)
     choice = play.decide(safe.id, resident.id, 0, "CHEMO_ALONE").choice
     assert (choice.points, choice.max_points, choice.safety_error) == (0, 0, False)

@@ -85,7 +85,7 @@ def preview(version_id: int):
         )
     except play.NotPlayable as error:
         flash(str(error), "error")
-        return redirect(request.referrer or url_for("play.catalog"))
+        return redirect(url_for("author.index"))
     return redirect(url_for("play.attempt", attempt_id=attempt.id))
 
 

@@ -7,41 +7,17 @@ from edu.guideline import load_library
 
 GUIDELINES = Path(__file__).resolve().parents[3] / "cases" / "guidelines"
 
-CASE = """---
-id: pregnancy-lint
-title: Pregnancy lint
-authors: [t]
-tags: [t]
-difficulty: intro
-minutes: 5
-lines: [1]
-guideline: her2-mbc
-objectives: [Know the contraindication.]
-patient:
-  age: 34
-  hr_status: negative
-  menopausal_status: pre
-  pregnant: true
----
-
-## Start {{#start}}
-
-Decision: metastatic_line
-
-What now?
-
-{options}
-
-## End {{#end}}
-
-Ending: good
-
-Done.
-"""
+# The fixture's decision, with the options each test needs in place of its own.
+CASE = (
+    (Path(__file__).resolve().parents[2] / "fixtures" / "play" / "play-pregnancy.md")
+    .read_text()
+    .split("- CHEMO_ALONE")[0]
+    + "{options}\n\n## End {#end}\n\nEnding: good\n\nDone.\n"
+)
 
 
 def lint(options: str):
-    return lint_document(CASE.format(options=options), "p.md", load_library(GUIDELINES))
+    return lint_document(CASE.replace("{options}", options), "p.md", load_library(GUIDELINES))
 
 
 def test_pregnancy_decision_offering_the_safe_option_lints_with_a_warning_only():
