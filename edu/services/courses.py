@@ -354,6 +354,25 @@ class AssignmentStatus:
     open_attempt: bool = False
 
 
+def course_assigning(user_id: int, case_id: int) -> int | None:
+    """Return the course, among those the user takes as a resident, that assigns ``case_id``.
+
+    A resident who starts an assigned case from the catalogue should get credit for it in
+    the course; with several such courses the most recently joined one is taken.
+    """
+    return db.session.scalar(
+        select(Enrolment.course_id)
+        .join(Assignment, Assignment.course_id == Enrolment.course_id)
+        .where(
+            Enrolment.user_id == user_id,
+            Enrolment.role == "resident",
+            Assignment.case_id == case_id,
+        )
+        .order_by(Enrolment.joined_at.desc(), Enrolment.course_id.desc())
+        .limit(1)
+    )
+
+
 def _is_late(completed_at: datetime, due_at: datetime | None) -> bool:
     return due_at is not None and completed_at > due_at
 

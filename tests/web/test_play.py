@@ -136,3 +136,28 @@ def test_progress_page_shows_history_and_pitfalls(client, login_as, short_case):
     page = client.get("/play/progress").get_data(as_text=True)
     assert "A short test patient" in page
     assert "<svg" in page
+
+
+def test_an_assigned_case_started_from_the_catalogue_counts_for_the_course(
+    client, login_as, short_case
+):
+    from edu.models import Attempt
+    from tests.factories import assign, create_course, create_user, enrol
+
+    course = create_course(create_user("instructor"))
+    assign(course, short_case)
+    resident = login_as("resident")
+    enrol(course, resident)
+    attempt_url = start(client)
+    attempt_id = int(attempt_url.rstrip("/").split("/")[-1])
+    assert db.session.get(Attempt, attempt_id).course_id == course.id
+
+
+def test_an_unassigned_case_started_from_the_catalogue_belongs_to_no_course(
+    client, login_as, short_case
+):
+    from edu.models import Attempt
+
+    login_as("resident")
+    attempt_id = int(start(client).rstrip("/").split("/")[-1])
+    assert db.session.get(Attempt, attempt_id).course_id is None

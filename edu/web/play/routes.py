@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from edu.extensions import db
 from edu.models import CaseRecord, CaseVersion, Enrolment
-from edu.services import authoring, catalog, feedback, play
+from edu.services import authoring, catalog, courses, feedback, play
 from edu.services.guidelines import current_library
 from edu.web.access import instructor_required
 from edu.web.play.forms import DecisionForm, StartForm, StepForm
@@ -51,6 +51,8 @@ def start(slug: str):
     course_id = form.course_id.data
     if course_id is not None and not db.session.get(Enrolment, (course_id, current_user.id)):
         abort(403)
+    if course_id is None:
+        course_id = courses.course_assigning(current_user.id, case.id)
     try:
         attempt = play.start_attempt(
             current_user.id,
