@@ -126,6 +126,17 @@ def _open_attempt(
     return db.session.scalars(query.order_by(Attempt.id.desc())).first()
 
 
+def latest_open_attempt(user_id: int, case_id: int) -> Attempt | None:
+    """The learner's most recent unfinished, scored attempt at a case, in any course."""
+    query = select(Attempt).where(
+        Attempt.user_id == user_id,
+        Attempt.case_id == case_id,
+        Attempt.status == "in_progress",
+        Attempt.preview.is_(False),
+    )
+    return db.session.scalars(query.order_by(Attempt.updated_at.desc(), Attempt.id.desc())).first()
+
+
 def _first_item(bank: QuizBank) -> str:
     if not bank.items:
         raise NotPlayable("This quiz bank has no questions.")

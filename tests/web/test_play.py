@@ -161,3 +161,16 @@ def test_an_unassigned_case_started_from_the_catalogue_belongs_to_no_course(
     login_as("resident")
     attempt_id = int(start(client).rstrip("/").split("/")[-1])
     assert db.session.get(Attempt, attempt_id).course_id is None
+
+
+def test_the_catalogue_resumes_an_open_practice_attempt_even_when_the_case_is_assigned(
+    client, login_as, short_case
+):
+    from tests.factories import assign, create_course, create_user, enrol
+
+    resident = login_as("resident")
+    practice_url = start(client)
+    course = create_course(create_user("instructor"))
+    assign(course, short_case)
+    enrol(course, resident)
+    assert start(client) == practice_url

@@ -51,6 +51,13 @@ def start(slug: str):
     course_id = form.course_id.data
     if course_id is not None and not db.session.get(Enrolment, (course_id, current_user.id)):
         abort(403)
+    restart = form.restart.data == "1"
+    if course_id is None and not restart:
+        # From the catalogue: "Resume" means the attempt the learner left open, wherever
+        # it was started; a new attempt counts for the course that assigns the case.
+        open_attempt = play.latest_open_attempt(current_user.id, case.id)
+        if open_attempt is not None:
+            return redirect(url_for("play.attempt", attempt_id=open_attempt.id))
     if course_id is None:
         course_id = courses.course_assigning(current_user.id, case.id)
     try:
@@ -58,7 +65,7 @@ def start(slug: str):
             current_user.id,
             case,
             course_id=course_id,
-            restart=form.restart.data == "1",
+            restart=restart,
             mode="timed" if form.mode.data == "timed" else "practice",
         )
     except play.NotPlayable as error:
