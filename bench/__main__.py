@@ -237,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
                 indent=1,
             )
         )  # fmt: skip
+    if args.workdir is None and not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
     missed = [f for f in figures if f.ok is False]
     return 1 if args.strict and missed else 0
 

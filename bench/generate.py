@@ -6,14 +6,13 @@ assignment with every decision recorded, so 5,000 learners make 300,000 attempts
 two million choices.
 
 Verdicts are the engine's, not invented: for each case the generator first plays a few
-dozen *walks* through the real service code (``edu.services.play.judge_options`` and
-``edu.scoring``), from a careless one to a careful one, and every attempt replays one of
-them. A learner has a skill; better learners, and later attempts, replay better walks. So
+dozen *walks* through the play service's own scoring (:mod:`bench.walks`), from a careless
+one to a careful one, and every attempt replays one of them. A learner has a skill; better learners, and later attempts, replay better walks. So
 scores, pitfalls, safety errors and paths are what the application itself would have
 stored, at a fraction of the cost.
 
-Rows are written with the database's bulk path: ``executemany`` of plain tuples on SQLite
-(one transaction per batch) and ``COPY ... FROM STDIN`` on PostgreSQL. Ids are assigned
+Rows are written with the database's bulk path (:mod:`bench.bulk`): ``executemany`` of
+plain tuples on SQLite (one transaction per batch) and ``COPY ... FROM STDIN`` on PostgreSQL. Ids are assigned
 here so choices can point at their attempts without a round trip; sequences are moved past
 them afterwards so the application's own inserts carry on.
 """
@@ -24,27 +23,23 @@ import json
 import random
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
 
 from flask import Flask
 from sqlalchemy import inspect, text
 from werkzeug.security import generate_password_hash
 
-from edu.cases import Case, QuizBank
+from bench.bulk import ATTEMPT_COLUMNS, CHOICE_COLUMNS, USER_COLUMNS, BulkWriter
+from bench.walks import Playable, Walk, build_playables
 from edu.extensions import db
-from edu.models import Attempt, CaseRecord, Course
-from edu.services.content import parsed
-from edu.services.play import _score_case_choice, _score_quiz_answer, judge_options
+from edu.models import CaseRecord, Course
 
 BENCH_PASSWORD = "bench-password-2026"
 TITLE_PREFIX = "edu bench course"
-WALKS_PER_CASE = 48
 SEMESTER_START = datetime(2026, 1, 12, 8, 0)
 BATCH_LEARNERS = 250
-MAX_WALK_STEPS = 200
 
 FIRST = ("Amira", "Ben", "Chloe", "Dev", "Elena", "Femi", "Grace", "Hiro", "Ines", "Jonas")
 LAST = ("Okafor", "Smith", "Nguyen", "Garcia", "Kowalski", "Haddad", "Muller", "Tanaka", "Silva")
@@ -65,56 +60,6 @@ class CourseSize:
     @property
     def title(self) -> str:
         return f"{TITLE_PREFIX} ({self.learners} learners, {self.assignments} assignments)"
-
-
-@dataclass(frozen=True)
-class ChoiceTemplate:
-    step: int
-    node_id: str
-    decision: str
-    option_code: str
-    verdict: str
-    rule: str
-    points: float
-    max_points: float
-    safety_error: bool
-    pitfalls_json: str
-
-
-@dataclass(frozen=True)
-class Walk:
-    """One way through a case or quiz bank, scored as the application would score it."""
-
-    path: tuple[tuple[str, str | None], ...]
-    choices: tuple[ChoiceTemplate, ...]
-    points: float
-    max_points: float
-
-    @cached_property
-    def path_json(self) -> str:
-        return json.dumps([list(entry) for entry in self.path])
-
-    @property
-    def final_node(self) -> str:
-        return self.path[-1][0]
-
-
-@dataclass
-class Playable:
-    """A published case or quiz bank with its walks, worst first."""
-
-    case_id: int
-    version_id: int
-    slug: str
-    kind: str
-    guideline_version: str
-    walks: list[Walk]
-    document: Case | QuizBank
-
-    def walk_for(self, quality: float) -> Walk:
-        """The walk of a learner playing at ``quality`` (0 careless .. 1 careful)."""
-        quality = min(1.0, max(0.0, quality))
-        return self.walks[round(quality * (len(self.walks) - 1))]
 
 
 @dataclass
@@ -146,182 +91,6 @@ def prepare_database(app: Flask) -> None:
         rejected = [e.path for e in entries if e.status == "rejected"]
         if rejected:
             raise RuntimeError(f"case files rejected by the linter: {rejected}")
-
-
-def build_playables(
-    case_ids: Sequence[int], seed: int, walks: int = WALKS_PER_CASE
-) -> list[Playable]:
-    """Play ``walks`` walks through each case (inside an app context); worst first."""
-    rng = random.Random(seed)
-    from edu.services.guidelines import current_library
-
-    library = current_library()
-    result = []
-    for case_id in case_ids:
-        record = db.session.get(CaseRecord, case_id)
-        version = record.published_version
-        document = parsed(version)
-        guideline = library.get(document.guideline or None)
-        made = []
-        for index in range(walks):
-            care = index / max(1, walks - 1)
-            if isinstance(document, Case):
-                made.append(_case_walk(guideline.version, document, rng, care))
-            else:
-                made.append(_quiz_walk(guideline.version, document, rng, care))
-        made.sort(key=lambda w: (w.points / w.max_points if w.max_points else 0, len(w.choices)))
-        result.append(
-            Playable(
-                case_id, version.id, record.slug, document.kind, guideline.version, made, document
-            )
-        )
-    return result
-
-
-def _scorer(guideline_version: str, path: list, kind: str) -> Attempt:
-    """A transient attempt (never added to the session) to score choices on.
-
-    Choices are scored by the play service's own functions, so the generated verdicts,
-    points and pitfalls are exactly what ``edu.services.play.decide`` would store.
-    """
-    return Attempt(
-        id=0,
-        kind=kind,
-        guideline_version=guideline_version,
-        course_id=None,
-        path=path,
-        current_node=path[-1][0],
-    )
-
-
-def _template(choice) -> ChoiceTemplate:
-    return ChoiceTemplate(
-        step=choice.step,
-        node_id=choice.node_id,
-        decision=choice.decision,
-        option_code=choice.option_code,
-        verdict=choice.verdict,
-        rule=choice.rule or "",
-        points=choice.points,
-        max_points=choice.max_points,
-        safety_error=bool(choice.safety_error),
-        pitfalls_json=json.dumps(list(choice.pitfalls or [])),
-    )
-
-
-def _case_walk(guideline_version: str, case: Case, rng: random.Random, care: float) -> Walk:
-    attempt = _scorer(guideline_version, [[case.start, None]], "case")
-    choices = []
-    for _ in range(MAX_WALK_STEPS):
-        node = case.nodes[attempt.current_node]
-        if node.kind == "ending":
-            break
-        if node.kind == "narrative":
-            attempt.path = [*attempt.path, [node.next, None]]
-            attempt.current_node = node.next
-            continue
-        judgements = judge_options(attempt, case, attempt.path)
-        preferred = [o for o in node.options if judgements[o.code].verdict == "preferred"]
-        if preferred and rng.random() < care:
-            option = rng.choice(preferred)
-        else:
-            option = rng.choice(node.options)
-        choice, path = _score_case_choice(attempt, case, len(attempt.path) - 1, option.code)
-        choices.append(_template(choice))
-        attempt.path, attempt.current_node = path, path[-1][0]
-    else:
-        raise RuntimeError(f"case {case.id}: a walk did not reach an ending")
-    return _walk(attempt.path, choices)
-
-
-def _quiz_walk(guideline_version: str, bank: QuizBank, rng: random.Random, care: float) -> Walk:
-    attempt = _scorer(guideline_version, [[bank.items[0].id, None]], "quiz")
-    choices = []
-    for step, item in enumerate(bank.items):
-        letter = item.answer if rng.random() < care else rng.choice(item.choices)[0]
-        choice, path = _score_quiz_answer(attempt, bank, step, letter)
-        choices.append(_template(choice))
-        attempt.path, attempt.current_node = path, path[-1][0]
-    return _walk(attempt.path, choices)
-
-
-def _walk(path: list[list], choices: list[ChoiceTemplate]) -> Walk:
-    return Walk(
-        path=tuple((node, code) for node, code in path),
-        choices=tuple(choices),
-        points=sum(c.points for c in choices),
-        max_points=sum(c.max_points for c in choices),
-    )
-
-
-# --- bulk writing ----------------------------------------------------------------------------
-
-
-class BulkWriter:
-    """Insert many rows the fast way for the connected database."""
-
-    def __init__(self, connection) -> None:
-        self.connection = connection
-        self.postgres = connection.dialect.name == "postgresql"
-        if not self.postgres:
-            # Only this connection: a crash mid-generation just means generating again.
-            connection.exec_driver_sql("PRAGMA synchronous = OFF")
-
-    def time(self, value: datetime | None):
-        """A timestamp as this backend's bulk path takes it (SQLAlchemy's SQLite text form)."""
-        if value is None or self.postgres:
-            return value
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-    def insert(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
-        """Insert ``rows`` (tuples in ``columns`` order); return how many."""
-        if self.postgres:
-            count = 0
-            cursor = self.connection.connection.driver_connection.cursor()
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-            cursor.close()
-            return count
-        rows = list(rows)
-        if rows:
-            marks = ", ".join("?" for _ in columns)
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-            self.connection.exec_driver_sql(sql, rows)
-        return len(rows)
-
-    def next_id(self, table: str) -> int:
-        return (
-            self.connection.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar() + 1
-        )
-
-    def finish(self, tables: Iterable[str]) -> None:
-        """Move PostgreSQL's id sequences past the ids written here, and refresh statistics."""
-        if not self.postgres:
-            return
-        for table in tables:
-            self.connection.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-                )
-            )
-
-
-USER_COLUMNS = (
-    "id", "email", "name", "password_hash", "role", "is_active_account", "created_at",
-    "failed_logins", "sis_user_id", "canvas_user_id",
-)  # fmt: skip
-ATTEMPT_COLUMNS = (
-    "id", "user_id", "case_id", "case_version_id", "course_id", "kind", "mode",
-    "guideline_version", "status", "preview", "path", "current_node", "points", "max_points",
-    "started_at", "updated_at", "completed_at", "lock_version",
-)  # fmt: skip
-CHOICE_COLUMNS = (
-    "id", "attempt_id", "step", "node_id", "decision", "option_code", "verdict", "rule",
-    "points", "max_points", "safety_error", "pitfalls", "guideline_version", "decided_at",
-)  # fmt: skip
 
 
 # --- the course ------------------------------------------------------------------------------

@@ -126,19 +126,13 @@ def test_prepared_sessions_post_a_decision_with_csrf_on(generated, tmp_path):
         assert client.get(path, headers=HEADERS).status_code == 200
     path, cookie, body = pools.decide["c16"][0]
     client.set_cookie("session", cookie)
-    posted = client.post(
-        path,
-        data=body,
-        headers=HEADERS | {"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    # Behind the trusted proxy the request is https, so Flask-WTF wants a same-origin referrer.
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Referer": "https://localhost/"}
+    posted = client.post(path, data=body, headers=HEADERS | form)
     assert posted.status_code == 302 and "/steps/" in posted.headers["Location"]
     assert client.get(posted.headers["Location"], headers=HEADERS).status_code == 200
     tampered = body.replace("csrf_token=", "csrf_token=x")
-    refused = client.post(
-        pools.decide["c16"][1][0],
-        data=tampered,
-        headers=HEADERS | {"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    refused = client.post(pools.decide["c16"][1][0], data=tampered, headers=HEADERS | form)
     assert refused.status_code == 400
     with app.app_context():
         db.engine.dispose()
