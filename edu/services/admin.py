@@ -29,25 +29,20 @@ def list_users(
     return list(users), total or 0
 
 
-def set_role(admin: User, user_id: int, role: Role) -> User:
-    """Give ``user_id`` a new role. An admin cannot demote themself (no lock-out by accident)."""
+def update_account(admin: User, user_id: int, role: Role, active: bool) -> User:
+    """Set a user's role and whether they can log in, together or not at all.
+
+    An admin cannot demote or disable themself, so nobody locks the last admin out by
+    accident.
+    """
     user = db.session.get(User, user_id)
     if user is None:
         raise AdminError("There is no such user.")
     if user.id == admin.id and role != Role.ADMIN:
         raise AdminError("You cannot remove your own admin role; ask another admin.")
-    user.role = role.value
-    db.session.commit()
-    return user
-
-
-def set_active(admin: User, user_id: int, active: bool) -> User:
-    """Enable or disable log-in for an account (history is kept either way)."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise AdminError("There is no such user.")
     if user.id == admin.id and not active:
         raise AdminError("You cannot disable your own account.")
+    user.role = role.value
     user.is_active_account = active
     db.session.commit()
     return user

@@ -49,3 +49,9 @@ def test_only_admins_reach_the_admin_pages(client, login_as, role):
         client.post(f"/admin/users/{user.id}", data={f"u{user.id}-role": "admin"}).status_code
         == 403
     )
+
+
+def test_a_refused_change_changes_nothing(client, login_as):
+    me = login_as("admin")
+    client.post(f"/admin/users/{me.id}", data={f"u{me.id}-role": "admin"})  # tries to disable self
+    assert db.session.get(User, me.id).is_active_account is True

@@ -34,8 +34,7 @@ def update_user(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        admin.set_role(current_user, user_id, Role(form.role.data))
-        user = admin.set_active(current_user, user_id, form.active.data)
+        user = admin.update_account(current_user, user_id, Role(form.role.data), form.active.data)
     except admin.AdminError as error:
         flash(str(error), "error")
     else:
