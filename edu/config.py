@@ -67,6 +67,8 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # SQLite files only: WAL journal and synchronous=NORMAL (edu.extensions).
+        "SQLITE_WAL": os.environ.get("EDU_SQLITE_WAL", "1") != "0",
         "CASES_DIR": os.environ.get("EDU_CASES_DIR", str(PROJECT_ROOT / "cases")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -95,4 +97,7 @@ TEST_CONFIG = {
     # Cheap hashing keeps log-in-heavy tests fast; never use this outside tests.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     "RATELIMIT_ENABLED": False,
+    # The fault tests pin the rollback journal's locking (a stuck writer blocks readers);
+    # tests/services/test_sqlite_wal.py turns WAL on explicitly.
+    "SQLITE_WAL": False,
 }

@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
@@ -32,3 +32,31 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def init_sqlite_pragmas(app) -> None:
+    """Put SQLite file databases in WAL mode with ``synchronous=NORMAL`` on every connection.
+
+    WAL lets readers go on while a worker writes, and NORMAL drops the fsync per commit
+    (a commit stays atomic and durable across an application crash; only a power loss
+    may lose the last transactions). Other databases, and ``SQLITE_WAL = False``, are left
+    alone; an in-memory database has no journal to switch and only gets ``synchronous``.
+    """
+    if not app.config.get("SQLITE_WAL", True):
+        return
+    with app.app_context():
+        engines = list(db.engines.values())
+    for engine in engines:
+        if engine.dialect.name == "sqlite" and not event.contains(
+            engine, "connect", _sqlite_on_connect
+        ):
+            event.listen(engine, "connect", _sqlite_on_connect)
+
+
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")  # in-memory: stays "memory", harmlessly
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()

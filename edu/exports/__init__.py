@@ -10,7 +10,7 @@ from edu.exports.cells import ExportError, csv_line, csv_lines, neutralise
 from edu.exports.leaderboard_json import leaderboard_json
 from edu.exports.moodle import moodle_csv, moodle_header
 from edu.exports.plain_csv import leaderboard_csv, leaderboard_header
-from edu.exports.research import RESEARCH_HEADER, research_csv
+from edu.exports.research import RESEARCH_HEADER, research_csv, research_csv_tuples
 from edu.exports.rows import Assignment, DecisionRow, LeaderboardRow
 
 __all__ = [
@@ -31,4 +31,5 @@ __all__ = [
     "moodle_header",
     "neutralise",
     "research_csv",
+    "research_csv_tuples",
 ]

@@ -44,13 +44,28 @@ def format_number(value: int | float | Decimal) -> str:
     Raises:
         ValueError: for NaN or infinity, which no gradebook reads as a grade.
     """
-    if isinstance(value, int) and not isinstance(value, bool):
+    kind = type(value)
+    if kind is int:
         return str(value)
-    if isinstance(value, float):
+    if kind is float:
         if not math.isfinite(value):
             raise ValueError(f"not a finite number: {value!r}")
-        # repr gives the shortest digits that round-trip, so 17.5 stays 17.5 exactly.
-        number = Decimal(repr(round(value, DECIMAL_PLACES)))
+        rounded = round(value, DECIMAL_PLACES)
+        if rounded.is_integer() and -1e15 < rounded < 1e15:
+            # Fast path: whole numbers (most points) without a Decimal; -0.0 -> "0". Below
+            # 1e15 every whole float is exact, so int() gives the digits repr would.
+            return str(int(rounded))
+        # repr gives the shortest digits that round-trip, so 17.5 stays 17.5 exactly; it
+        # has no trailing zeros and, at four places, no exponent (both checked: huge values
+        # go through Decimal as before).
+        text = repr(rounded)
+        if "e" not in text and not text.endswith(".0"):
+            return text
+        number = Decimal(text)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    elif isinstance(value, float):
+        return format_number(float(value))
     else:
         if not value.is_finite():
             raise ValueError(f"not a finite number: {value!r}")
@@ -65,7 +80,10 @@ def format_timestamp(value: datetime) -> str:
     A naive datetime is taken to be UTC already, because that is how edu stores times.
     """
     if value.tzinfo is not None:
-        value = value.astimezone(UTC)
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    if value.year >= 1000:
+        # isoformat is several times faster than strftime and gives the same text here.
+        return value.isoformat(timespec="seconds") + "Z"
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -98,10 +116,45 @@ def _quote(cell: str) -> str:
     return cell
 
 
+# Exports repeat a few strings on almost every line (case slugs, codes, verdicts, emails),
+# so the written form of a string is remembered: a pure function of the string, so the
+# cache can never give a different cell than :func:`neutralise` + :func:`_quote` would.
+_TEXT_CELLS: dict[str, str] = {}
+_TEXT_CELLS_MAX: Final = 50_000
+_TEXT_CELL_MAX_LENGTH: Final = 200
+
+
+def _text_cell(text: str) -> str:
+    cell = _TEXT_CELLS.get(text)
+    if cell is None:
+        cell = _quote(neutralise(text))
+        if len(text) <= _TEXT_CELL_MAX_LENGTH:
+            if len(_TEXT_CELLS) >= _TEXT_CELLS_MAX:
+                _TEXT_CELLS.clear()
+            _TEXT_CELLS[text] = cell
+    return cell
+
+
+def cell(value: object) -> str:
+    """Return one written cell: :func:`neutralise` then quoted if needed, with fast paths."""
+    kind = type(value)
+    if kind is str:
+        return _text_cell(value)  # type: ignore[arg-type]
+    if kind is int:
+        return str(value)  # digits and a minus sign: never quoted, never a formula
+    if kind is float:
+        return format_number(value)  # type: ignore[arg-type]
+    if value is None:
+        return ""
+    if kind is datetime:
+        return format_timestamp(value)  # type: ignore[arg-type]
+    return _quote(neutralise(value))
+
+
 def csv_line(cells: Iterable[object]) -> str:
     """Return one CSV line: each cell neutralised, quoted only if it holds a comma, a quote,
     CR or LF (quotes doubled), joined by commas, ended by CRLF."""
-    return ",".join(_quote(neutralise(cell)) for cell in cells) + CRLF
+    return ",".join(map(cell, cells)) + CRLF
 
 
 def csv_lines(header: Sequence[object], rows: Iterable[Sequence[object]]) -> Iterator[str]:

@@ -9,6 +9,7 @@ file is never edited and attempts scored under it keep their scores.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -158,26 +159,64 @@ def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
-_CACHE: dict[str, tuple[tuple[tuple[str, int, int], ...], GuidelineLibrary]] = {}
+# How often (seconds, monotonic clock) a cached directory's YAML files are re-``stat``ed to
+# notice an edit. A request calls ``load_library`` several times; one check a second is
+# enough for "edit a rules file, reload the page". Tests that edit a file and reload at
+# once set it to 0 or call ``clear_cache()``.
+CHECK_INTERVAL = 1.0
+
+
+class _Entry:
+    __slots__ = ("signature", "library", "checked_at")
+
+    def __init__(
+        self, signature: tuple[tuple[str, int, int], ...], library: GuidelineLibrary, at: float
+    ) -> None:
+        self.signature = signature
+        self.library = library
+        self.checked_at = at
+
+
+_CACHE: dict[str, _Entry] = {}
+_RESOLVED: dict[str, Path] = {}
 _CACHE_LOCK = threading.Lock()
+
+
+def _resolve(directory: Path | str) -> Path:
+    key = str(directory)
+    resolved = _RESOLVED.get(key)
+    if resolved is None:
+        resolved = Path(directory).resolve()
+        if not Path(directory).is_absolute():
+            return resolved  # relative to the working directory, which may change
+        if len(_RESOLVED) > 256:
+            _RESOLVED.clear()
+        _RESOLVED[key] = resolved
+    return resolved
 
 
 def load_library(directory: Path | str) -> GuidelineLibrary:
     """Return the guideline library of ``directory``, cached per directory.
 
     The cache is keyed on the directory and the size and modification time of its YAML
-    files, so editing a rules file takes effect on the next call without a restart.
+    files, so editing a rules file takes effect without a restart: the files are checked
+    at most once every ``CHECK_INTERVAL`` seconds per directory (``clear_cache()`` forces
+    a reload).
     :raises RulesFileError: a missing directory or a broken file, naming the file.
     """
-    directory = Path(directory).resolve()
-    signature = _signature(directory)
+    directory = _resolve(directory)
     key = str(directory)
+    now = time.monotonic()
     cached = _CACHE.get(key)
-    if cached is not None and cached[0] == signature:
-        return cached[1]
+    if cached is not None and now - cached.checked_at < CHECK_INTERVAL:
+        return cached.library
+    signature = _signature(directory)
+    if cached is not None and cached.signature == signature:
+        cached.checked_at = now
+        return cached.library
     with _CACHE_LOCK:
         library = _load(directory)
-        _CACHE[key] = (signature, library)
+        _CACHE[key] = _Entry(signature, library, now)
     return library
 
 
@@ -185,6 +224,7 @@ def clear_cache() -> None:
     """Forget every loaded library (tests that rewrite files in place use it)."""
     with _CACHE_LOCK:
         _CACHE.clear()
+        _RESOLVED.clear()
 
 
 def _load(directory: Path) -> GuidelineLibrary:

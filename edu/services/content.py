@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections import OrderedDict
+
+from sqlalchemy import select
 
 from edu.cases import Case, QuizBank, parse_document, render_markdown
+from edu.extensions import db
 from edu.models import CaseVersion
+
+# Parsed documents by (version id, content hash). A stored version never changes, but ids
+# can be reused (tests empty the tables and restart identities), so the hash is part of
+# the key: a reused id with other content is a miss, never a stale hit.
+_DOCUMENTS_MAX = 512
+_DOCUMENTS: OrderedDict[tuple[int, str], Case | QuizBank] = OrderedDict()
+_DOCUMENTS_LOCK = threading.Lock()
 
 
 class BrokenVersion(RuntimeError):
@@ -14,11 +25,68 @@ class BrokenVersion(RuntimeError):
 
 def parsed(version: CaseVersion) -> Case | QuizBank:
     """Return the parsed document of ``version`` (cached: versions never change)."""
-    return _parse(version.id, version.content_hash, version.content)
+    key = (version.id, version.content_hash)
+    document = _cached(key)
+    if document is None:
+        document = _remember(key, _parse(version.id, version.content))
+    return document
 
 
-@lru_cache(maxsize=512)
-def _parse(version_id: int, content_hash: str, content: str) -> Case | QuizBank:
+def parsed_by_id(version_id: int) -> Case | QuizBank:
+    """Return the parsed document of the version with id ``version_id``.
+
+    Reads only the version's content hash when its document is cached, and its Markdown
+    text only on a miss. A version already loaded in the session is used as it is.
+
+    :raises LookupError: no version has that id.
+    """
+    loaded = db.session.identity_map.get(db.session.identity_key(CaseVersion, version_id))
+    if loaded is not None and "content_hash" in loaded.__dict__:
+        return parsed(loaded)  # loaded and not expired: no query at all
+    # A Core select on the session's connection (same transaction, no ORM row machinery).
+    connection = db.session.connection()
+    content_hash = connection.scalar(
+        select(CaseVersion.content_hash).where(CaseVersion.id == version_id)
+    )
+    if content_hash is None:
+        raise LookupError(f"case version {version_id} not found")
+    key = (version_id, content_hash)
+    document = _cached(key)
+    if document is None:
+        row = connection.execute(
+            select(CaseVersion.content_hash, CaseVersion.content).where(
+                CaseVersion.id == version_id
+            )
+        ).one()
+        key = (version_id, row.content_hash)
+        document = _remember(key, _parse(version_id, row.content))
+    return document
+
+
+def _cached(key: tuple[int, str]) -> Case | QuizBank | None:
+    with _DOCUMENTS_LOCK:
+        document = _DOCUMENTS.get(key)
+        if document is not None:
+            _DOCUMENTS.move_to_end(key)
+        return document
+
+
+def _remember(key: tuple[int, str], document: Case | QuizBank) -> Case | QuizBank:
+    with _DOCUMENTS_LOCK:
+        _DOCUMENTS[key] = document
+        _DOCUMENTS.move_to_end(key)
+        while len(_DOCUMENTS) > _DOCUMENTS_MAX:
+            _DOCUMENTS.popitem(last=False)
+    return document
+
+
+def clear_cache() -> None:
+    """Forget every parsed document (tests use it)."""
+    with _DOCUMENTS_LOCK:
+        _DOCUMENTS.clear()
+
+
+def _parse(version_id: int, content: str) -> Case | QuizBank:
     result = parse_document(content, f"version {version_id}")
     if result.document is None:
         raise BrokenVersion(f"case version {version_id} does not parse: {result.findings[:1]}")

@@ -7,14 +7,15 @@ labels and codes, never judgements.
 
 from __future__ import annotations
 
-from collections import deque
+import threading
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from edu.cases import Case, PatientState, QuizBank, QuizItem, state_on_path
 from edu.guideline import Guideline, Judgement
 from edu.models import Attempt, Choice
 from edu.services.content import html
-from edu.services.play import QUIZ_END, current_step, document_of, guideline_of, judge_options
+from edu.services.play import QUIZ_END, current_step, document_of, guideline_of, judged_at
 
 VERDICT_WORDS = {
     "preferred": "Preferred",
@@ -100,7 +101,6 @@ def node_view(attempt: Attempt) -> NodeView:
     if isinstance(document, QuizBank):
         return _quiz_view(attempt, document, step)
     node = document.nodes[attempt.current_node]
-    state = state_on_path(document, [(n, c) for n, c in attempt.path])
     guideline = guideline_of(attempt)
     return NodeView(
         attempt=attempt,
@@ -110,9 +110,33 @@ def node_view(attempt: Attempt) -> NodeView:
         body_html=html(node.body),
         question_html=html(node.question),
         options=tuple((o.code, o.label) for o in node.options),
-        panel=patient_panel(state, guideline),
+        panel=_panel_on_path(document, attempt.path, guideline),
         progress=progress_percent(document, attempt.current_node, step),
     )
+
+
+# The patient panel is a pure function of the guideline, the case content and the path, so
+# learners on the same path share it; the guideline object is compared on a hit, as in
+# ``play.judged_at``, so a reloaded rules file is never served a stale panel.
+_PANELS_MAX = 2048
+_PANELS: OrderedDict[tuple, tuple[Guideline, tuple[PanelRow, ...]]] = OrderedDict()
+_PANELS_LOCK = threading.Lock()
+
+
+def _panel_on_path(case: Case, path: list, guideline: Guideline) -> tuple[PanelRow, ...]:
+    key = (guideline.version, case.content_hash, tuple((n, c) for n, c in path))
+    with _PANELS_LOCK:
+        hit = _PANELS.get(key)
+        if hit is not None and hit[0] is guideline:
+            _PANELS.move_to_end(key)
+            return hit[1]
+    panel = patient_panel(state_on_path(case, list(key[2])), guideline)
+    with _PANELS_LOCK:
+        _PANELS[key] = (guideline, panel)
+        _PANELS.move_to_end(key)
+        while len(_PANELS) > _PANELS_MAX:
+            _PANELS.popitem(last=False)
+    return panel
 
 
 def _quiz_view(attempt: Attempt, bank: QuizBank, step: int) -> NodeView:
@@ -204,12 +228,17 @@ def progress_percent(case: Case, node_id: str, step: int) -> int:
     """Share of the way through: steps taken over steps taken plus the shortest way out."""
     distances = _DISTANCES.get(case.content_hash)
     if distances is None:
-        distances = _DISTANCES[case.content_hash] = _distance_to_ending(case)
+        distances = _distance_to_ending(case)
+        if len(_DISTANCES) >= _DISTANCES_MAX:
+            _DISTANCES.clear()  # rare (more live case versions than the bound): start over
+        _DISTANCES[case.content_hash] = distances
     remaining = distances.get(node_id, 0)
     return 100 if remaining == 0 else round(100 * step / (step + remaining))
 
 
 # Keyed by content hash: a case version never changes, so neither do its distances.
+# Bounded: every saved draft has its own hash, and a long-lived worker must not grow.
+_DISTANCES_MAX = 512
 _DISTANCES: dict[str, dict[str, int]] = {}
 
 
@@ -235,12 +264,16 @@ def _distance_to_ending(case: Case) -> dict[str, int]:
 
 def feedback_view(attempt: Attempt, choice: Choice) -> FeedbackView:
     """Return the feedback for a stored choice (recomputed under its pinned guideline)."""
-    document = document_of(attempt)
-    guideline = guideline_of(attempt)
+    return _feedback_view(attempt, document_of(attempt), guideline_of(attempt), choice)
+
+
+def _feedback_view(
+    attempt: Attempt, document: Case | QuizBank, guideline: Guideline, choice: Choice
+) -> FeedbackView:
     if isinstance(document, QuizBank):
         return _quiz_feedback(attempt, document, choice, guideline)
     node = document.nodes[choice.node_id]
-    judgements = judge_options(attempt, document, attempt.path[: choice.step + 1])
+    judgements = judged_at(attempt, document, attempt.path[: choice.step + 1]).judgements
     judgement = judgements[choice.option_code]
     option = node.option(choice.option_code)
     preferred = tuple(o.label for o in node.options if judgements[o.code].verdict == "preferred")
@@ -309,7 +342,10 @@ def debrief(attempt: Attempt) -> Debrief:
         body = html(ending.body) if ending and ending.kind == "ending" else ""
     else:
         title, outcome, body = document.title, None, ""
-    views = [feedback_view(attempt, choice) for choice in attempt.choices]
+    # One document and guideline for every decision; the judgements come from the cache
+    # decide filled (one evaluation per decision on a miss).
+    guideline = guideline_of(attempt)
+    views = [_feedback_view(attempt, document, guideline, choice) for choice in attempt.choices]
     pitfalls: dict[str, PitfallView] = {}
     references: dict[str, Evidence] = {}
     for view in views:
@@ -337,4 +373,4 @@ def debrief(attempt: Attempt) -> Debrief:
 def judgement_for(attempt: Attempt, choice: Choice) -> Judgement:
     """The judgement a case choice was scored on (recomputed; used by re-scoring checks)."""
     case = document_of(attempt)
-    return judge_options(attempt, case, attempt.path[: choice.step + 1])[choice.option_code]
+    return judged_at(attempt, case, attempt.path[: choice.step + 1]).judgements[choice.option_code]

@@ -7,11 +7,12 @@ Moodle files carry points with a "points possible" per column. An attempt is lat
 ``completed_at > due_at``. Ranking and tie-breaks are :func:`edu.scoring.rank_rows`, called
 from exactly one place, :func:`standings`.
 
-Memory: attempts are read with ``yield_per`` and folded into the ranking as they arrive, so
-what stays in memory is one best attempt per (learner, assignment), which ranking needs
-anyway. Export rows then load learners' names in batches of :data:`BATCH` in rank order,
-and the research export pages through choices by id (keyset), so neither a file nor the
-full list of users or choices is ever held at once.
+Memory and speed: the database picks each learner's best attempt per assignment (a window
+function), so Python ranks about learners x assignments rows, and the result is cached per
+course under the rule documented on :func:`standings`. Export rows then load learners'
+names in batches of :data:`BATCH` in rank order; the research export is one query streamed
+as plain tuples, so neither a file nor the full list of users or choices is ever held at
+once.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import func, or_, select
 
 from edu.exports import (
     Assignment as ExportAssignment,
@@ -34,7 +36,7 @@ from edu.exports import (
     leaderboard_csv,
     leaderboard_json,
     moodle_csv,
-    research_csv,
+    research_csv_tuples,
 )
 from edu.extensions import db
 from edu.models import (
@@ -60,6 +62,8 @@ from edu.scoring import (
 from edu.services.courses import RESIDENT, assignment_title, course_assignments, membership
 
 BATCH: Final = 500
+# Rows fetched per round trip by the streamed research export.
+BATCH_STREAM: Final = 5000
 PER_PAGE: Final = 50
 EXPORT_KINDS: Final = ("leaderboard", "canvas", "moodle", "research")
 # Leaderboard pseudonyms use a key derived from the course secret, so the names other
@@ -116,13 +120,23 @@ def _points_possible(course: Course, assignments: Sequence[Assignment]) -> dict[
         ).all()
     )
     full_marks = PointsScheme.with_overrides(course.points_scheme).full_marks
+    unobserved = [a.case_id for a in assignments if not observed.get(a.id)]
+    metas: dict[int, dict] = {}
+    if unobserved:
+        # Only the published versions' meta column: never the content or lint report.
+        metas = dict(
+            db.session.execute(
+                select(CaseRecord.id, CaseVersion.meta)
+                .join(CaseVersion, CaseVersion.id == CaseRecord.published_version_id)
+                .where(CaseRecord.id.in_(unobserved))
+            ).all()
+        )
     possible = {}
     for assignment in assignments:
         if observed.get(assignment.id):
             possible[assignment.id] = observed[assignment.id]
             continue
-        version = assignment.case.published_version
-        meta = version.meta if version is not None else {}
+        meta = metas.get(assignment.case_id) or {}
         scored = meta.get("decisions") or meta.get("items") or 0
         possible[assignment.id] = scored * full_marks
     return possible
@@ -144,19 +158,44 @@ def export_assignments(course: Course) -> tuple[ExportAssignment, ...]:
 
 
 def _leaderboard_inputs(course: Course) -> Iterator[LeaderboardInput]:
+    """Every enrolled resident, then each resident's best counted attempt per assignment.
+
+    The database picks the best attempt (``ROW_NUMBER()`` over learner and assignment, by
+    points, then the earlier completion, then the attempt id), so Python receives one row
+    per (learner, assignment) instead of every attempt. The order is the one
+    :func:`edu.scoring.rank_rows` applies, so its result is the same as if it had seen every
+    attempt. Late attempts are filtered out here when the course does not count them, as
+    ``rank_rows`` would have done.
+    """
     residents = select(Enrolment.user_id).where(
         Enrolment.course_id == course.id, Enrolment.role == RESIDENT
     )
     for (user_id,) in db.session.execute(residents.execution_options(yield_per=BATCH)):
         yield LeaderboardInput(learner_id=user_id, assignment_id=_NO_ASSIGNMENT)
-    attempts = (
+    conditions = [
+        Attempt.course_id == course.id,
+        Attempt.status == "completed",
+        Attempt.preview.is_(False),
+        Attempt.completed_at.is_not(None),
+    ]
+    if not course.late_attempts_count:
+        conditions.append(
+            or_(Assignment.due_at.is_(None), Attempt.completed_at <= Assignment.due_at)
+        )
+    ranked_attempts = (
         select(
-            Attempt.user_id,
-            Assignment.id,
-            Assignment.due_at,
-            Attempt.points,
-            Attempt.max_points,
-            Attempt.completed_at,
+            Attempt.user_id.label("user_id"),
+            Assignment.id.label("assignment_id"),
+            Assignment.due_at.label("due_at"),
+            Attempt.points.label("points"),
+            Attempt.max_points.label("max_points"),
+            Attempt.completed_at.label("completed_at"),
+            func.row_number()
+            .over(
+                partition_by=(Attempt.user_id, Assignment.id),
+                order_by=(Attempt.points.desc(), Attempt.completed_at.asc(), Attempt.id.asc()),
+            )
+            .label("position"),
         )
         .join(
             Assignment,
@@ -168,21 +207,75 @@ def _leaderboard_inputs(course: Course) -> Iterator[LeaderboardInput]:
             & (Enrolment.user_id == Attempt.user_id)
             & (Enrolment.role == RESIDENT),
         )
-        .where(
-            Attempt.course_id == course.id,
-            Attempt.status == "completed",
-            Attempt.preview.is_(False),
-            Attempt.completed_at.is_not(None),
-        )
+        .where(*conditions)
+        .subquery()
     )
-    for user_id, assignment_id, due_at, points, max_points, completed_at in db.session.execute(
-        attempts.execution_options(yield_per=BATCH)
-    ):
+    best = select(
+        ranked_attempts.c.user_id,
+        ranked_attempts.c.assignment_id,
+        ranked_attempts.c.due_at,
+        ranked_attempts.c.points,
+        ranked_attempts.c.max_points,
+        ranked_attempts.c.completed_at,
+    ).where(ranked_attempts.c.position == 1)
+    # Core rows on the session's connection: no ORM row processing for ~100,000 rows.
+    rows = db.session.connection().execute(best.execution_options(yield_per=BATCH_STREAM))
+    for user_id, assignment_id, due_at, points, max_points, completed_at in rows:
         late = due_at is not None and completed_at > due_at
         result = AttemptResult(
             score=points, max_score=max_points, completed_at=completed_at, late=late
         )
         yield LeaderboardInput(learner_id=user_id, assignment_id=assignment_id, attempts=(result,))
+
+
+def _standings_fingerprint(course: Course) -> tuple:
+    """Return what the course's standings depend on, in three small aggregate queries."""
+    attempts = db.session.execute(
+        select(
+            func.count(Attempt.id),
+            func.max(Attempt.id),
+            func.max(Attempt.completed_at),
+            func.sum(Attempt.lock_version),
+        ).where(
+            Attempt.course_id == course.id,
+            Attempt.status == "completed",
+            Attempt.preview.is_(False),
+        )
+    ).one()
+    residents = db.session.execute(
+        select(func.count(), func.sum(Enrolment.user_id)).where(
+            Enrolment.course_id == course.id, Enrolment.role == RESIDENT
+        )
+    ).one()
+    assignments = db.session.execute(
+        select(
+            Assignment.id,
+            Assignment.case_id,
+            Assignment.position,
+            Assignment.due_at,
+            Assignment.canvas_assignment_id,
+            CaseRecord.slug,
+            CaseRecord.published_version_id,
+            CaseVersion.title,
+        )
+        .join(CaseRecord, CaseRecord.id == Assignment.case_id)
+        .outerjoin(CaseVersion, CaseVersion.id == CaseRecord.published_version_id)
+        .where(Assignment.course_id == course.id)
+        .order_by(Assignment.position, Assignment.id)
+    ).all()
+    settings = (course.late_attempts_count, repr(course.points_scheme))
+    return (
+        tuple(attempts),
+        tuple(residents),
+        tuple(tuple(row) for row in assignments),
+        settings,
+    )
+
+
+def _standings_cache() -> dict[int, tuple[tuple, Standings]]:
+    # One cache per app (so per database): tests and tools that make several apps never
+    # share entries. At most one entry per course: a new fingerprint replaces the old one.
+    return current_app.extensions.setdefault("edu.gradebook.standings", {})
 
 
 def standings(course: Course) -> Standings:
@@ -191,10 +284,29 @@ def standings(course: Course) -> Standings:
     Rank by the sum of each learner's best points per assignment; ties go to whoever
     reached their total first; late attempts count only if the course says so. Every
     enrolled resident is ranked, with 0 when nothing counts yet. Instructors are not.
+
+    **Cache rule** (the only one; nothing ever invalidates it by hand): the result is kept
+    per app and course, keyed by a fingerprint read on every call
+    (:func:`_standings_fingerprint`): over the course's completed, non-preview attempts
+    their count, largest id, latest ``completed_at`` and the sum of ``lock_version``;
+    the residents' count and id sum; every
+    assignment's id, case, position, due time, Canvas id, case slug, published version and
+    its title; the course's late policy and points scheme. A newly completed or deleted
+    attempt, a re-scored one (the ORM bumps ``lock_version`` on every update), a resident
+    joining or leaving, or any change to the assignments or those settings changes the
+    fingerprint, so the standings are computed again. Attempts in progress and preview
+    attempts do not count for the standings, so they do not touch it either.
     """
+    fingerprint = _standings_fingerprint(course)
+    cache = _standings_cache()
+    cached = cache.get(course.id)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
     assignments = export_assignments(course)
     ranked = rank_rows(_leaderboard_inputs(course), count_late=course.late_attempts_count)
-    return Standings(assignments=assignments, ranked=ranked)
+    result = Standings(assignments=assignments, ranked=tuple(ranked))
+    cache[course.id] = (fingerprint, result)
+    return result
 
 
 @dataclass(frozen=True)
@@ -317,16 +429,13 @@ def leaderboard_rows(result: Standings) -> Iterator[LeaderboardRow]:
             )
 
 
-def decision_rows(course: Course) -> Iterator[DecisionRow]:
-    """Yield every scored choice of the course's residents on its assignments, by choice id.
-
-    Preview attempts are left out; attempts that were never finished are kept, because
-    every decision a learner made is research data. Pages by choice id (keyset), so each
-    query is short and memory stays at one batch.
-    """
+def _decision_tuples(course: Course) -> Iterator[tuple]:
+    """Yield the research export's rows as plain tuples, in the fields' order of
+    :class:`DecisionRow`: ONE query, ordered by choice id and streamed (``yield_per``: a
+    server-side cursor on PostgreSQL, SQLite's own cursor), so the join and the sort run
+    once however long the export is, and memory stays at one batch."""
     query = (
         select(
-            Choice.id,
             Attempt.user_id,
             User.email,
             CaseRecord.slug,
@@ -354,27 +463,26 @@ def decision_rows(course: Course) -> Iterator[DecisionRow]:
         .join(CaseVersion, CaseVersion.id == Attempt.case_version_id)
         .where(Attempt.course_id == course.id, Attempt.preview.is_(False))
         .order_by(Choice.id)
-        .limit(BATCH)
+        .execution_options(yield_per=BATCH_STREAM)
     )
-    last_id = 0
-    while True:
-        batch = db.session.execute(query.where(Choice.id > last_id)).all()
-        for row in batch:
-            yield DecisionRow(
-                learner_id=row.user_id,
-                email=row.email,
-                case=row.slug,
-                case_version=row.number,
-                guideline_version=row.guideline_version,
-                decision=row.decision,
-                option=row.option_code,
-                verdict=row.verdict,
-                points=row.points,
-                decided_at=row.decided_at,
-            )
-        if len(batch) < BATCH:
-            return
-        last_id = batch[-1].id
+    # Core rows (plain tuples) on the session's connection: no ORM row processing.
+    result = db.session.connection().execute(query)
+    try:
+        for partition in result.partitions():
+            yield from partition
+    finally:
+        result.close()
+
+
+def decision_rows(course: Course) -> Iterator[DecisionRow]:
+    """Yield every scored choice of the course's residents on its assignments, by choice id.
+
+    Preview attempts are left out; attempts that were never finished are kept, because
+    every decision a learner made is research data. One streamed query (see
+    :func:`_decision_tuples`); :func:`export_lines` writes the tuples without these objects.
+    """
+    for row in _decision_tuples(course):
+        yield DecisionRow(*row)
 
 
 def export_lines(course: Course, kind: str, *, pseudonymise: bool = False) -> Iterator[str]:
@@ -391,7 +499,8 @@ def export_lines(course: Course, kind: str, *, pseudonymise: bool = False) -> It
         UnknownExport: for any other ``kind``.
     """
     if kind == "research":
-        return research_csv(decision_rows(course), secret=course.secret if pseudonymise else None)
+        secret = course.secret if pseudonymise else None
+        return research_csv_tuples(_decision_tuples(course), secret=secret)
     writers = {"leaderboard": leaderboard_csv, "canvas": canvas_csv, "moodle": moodle_csv}
     if kind not in writers:
         raise UnknownExport(f"unknown export {kind!r}; choose one of: " + ", ".join(EXPORT_KINDS))

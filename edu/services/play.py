@@ -9,8 +9,12 @@ write we roll back and answer with what is already stored.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +26,7 @@ from edu.guideline import VERDICTS, Guideline, Judgement
 from edu.models import Attempt, CaseRecord, CaseVersion, Choice, Course
 from edu.models._time import utcnow
 from edu.scoring import score_judgement, score_quiz_answer
-from edu.services.content import parsed
+from edu.services.content import parsed, parsed_by_id
 from edu.services.guidelines import current_library
 
 QUIZ_END = "__end__"
@@ -155,7 +159,8 @@ def get_attempt(attempt_id: int, user_id: int) -> Attempt:
 
 
 def document_of(attempt: Attempt) -> Case | QuizBank:
-    return parsed(db.session.get(CaseVersion, attempt.case_version_id))
+    """The attempt's parsed case or quiz bank (its Markdown is read only on a cache miss)."""
+    return parsed_by_id(attempt.case_version_id)
 
 
 def guideline_of(attempt: Attempt) -> Guideline:
@@ -230,12 +235,13 @@ def _score_case_choice(attempt: Attempt, case: Case, step: int, code: str) -> tu
     option = node.option(code) if node.kind == "decision" else None
     if option is None:
         raise InvalidChoice("Choose one of the options offered.")
-    judgement = judge_options(attempt, case, attempt.path)[code]
+    judged = judged_at(attempt, case, attempt.path)
+    judgement = judged.judgements[code]
     score = score_judgement(
         judgement.verdict,
         _points_scheme(attempt),
         pitfalls=judgement.pitfalls,
-        best_available=best_available_verdict(attempt, case, attempt.path),
+        best_available=judged.best_available,
     )
     choice = Choice(
         attempt_id=attempt.id,
@@ -320,9 +326,13 @@ def _expire_if_late(attempt: Attempt) -> None:
 
 
 def _choice_at(attempt_id: int, step: int) -> Choice | None:
-    return db.session.scalar(
-        select(Choice).where(Choice.attempt_id == attempt_id, Choice.step == step)
+    # Usually there is none (a new decision): ask for the id with a Core select on the
+    # session's connection (same transaction) and build the ORM object only when one exists.
+    # Callers have nothing pending to flush at this point.
+    choice_id = db.session.connection().scalar(
+        select(Choice.id).where(Choice.attempt_id == attempt_id, Choice.step == step)
     )
+    return None if choice_id is None else db.session.get(Choice, choice_id)
 
 
 def _points_scheme(attempt: Attempt):
@@ -344,17 +354,85 @@ def abandon(attempt_id: int, user_id: int) -> Attempt:
 # --- judging -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Judged:
+    """The guideline's view of one decision on one path, from a single evaluation.
+
+    ``judgements`` are those of the options the node offers, by code; ``best_available``
+    is the best verdict of ANY code of the decision kind (see ``best_available_verdict``).
+    """
+
+    guideline: Guideline
+    judgements: Mapping[str, Judgement]
+    best_available: str
+
+
+# Judging is pure: the same guideline, case content and path always give the same result,
+# so decide, the feedback page and the debrief share one evaluation per decision. The
+# guideline object is kept in the value and compared on a hit, so a rules file edited in
+# development (which reloads the library under the same version name) is never served a
+# stale judgement.
+_JUDGED_MAX = 2048
+_JUDGED: OrderedDict[tuple, Judged] = OrderedDict()
+_JUDGED_LOCK = threading.Lock()
+
+
+def judged_at(attempt: Attempt, case: Case, path: list) -> Judged:
+    """Return the judgements and best available verdict at the decision ending ``path``."""
+    guideline = guideline_of(attempt)
+    key = (
+        guideline.version,
+        case.content_hash,
+        tuple((entry[0], entry[1]) for entry in path[:-1]),
+        path[-1][0],
+    )
+    with _JUDGED_LOCK:
+        hit = _JUDGED.get(key)
+        if hit is not None and hit.guideline is guideline:
+            _JUDGED.move_to_end(key)
+            return hit
+    judged = _judge(guideline, case, path)
+    with _JUDGED_LOCK:
+        _JUDGED[key] = judged
+        _JUDGED.move_to_end(key)
+        while len(_JUDGED) > _JUDGED_MAX:
+            _JUDGED.popitem(last=False)
+    return judged
+
+
+def clear_judgement_cache() -> None:
+    with _JUDGED_LOCK:
+        _JUDGED.clear()
+
+
+def _judge(guideline: Guideline, case: Case, path: list) -> Judged:
+    node = case.nodes[path[-1][0]]
+    state = _state_at(case, path)
+    offered = [option.code for option in node.options]
+    seen = set(offered)
+    # The offered codes first (checked as before: an unknown one still raises), then the
+    # rest of the kind's codes, so one evaluation answers both questions. Each code is
+    # judged independently of the others, so the result is that of separate evaluations.
+    codes = offered + [code for code in guideline.codes(node.decision) if code not in seen]
+    evaluation = guideline.evaluate(node.decision, state.engine_patient(), codes)
+    judgements = evaluation.judgements
+    verdicts = {judgement.verdict for judgement in judgements}
+    return Judged(
+        guideline=guideline,
+        judgements=MappingProxyType(
+            {judgement.code: judgement for judgement in judgements[: len(offered)]}
+        ),
+        best_available=next(verdict for verdict in VERDICTS if verdict in verdicts),
+    )
+
+
 def best_available_verdict(attempt: Attempt, case: Case, path: list) -> str:
     """The best verdict the guideline gives ANY option of this decision for this patient.
 
     It is ``preferred`` except where the guideline prefers nothing (pregnancy), which makes
     the decision a safety-only one (see ``edu.scoring.score_judgement``).
     """
-    node = case.nodes[path[-1][0]]
-    state = _state_at(case, path)
-    evaluation = guideline_of(attempt).evaluate(node.decision, state.engine_patient(), None)
-    verdicts = {judgement.verdict for judgement in evaluation.judgements}
-    return next(verdict for verdict in VERDICTS if verdict in verdicts)
+    return judged_at(attempt, case, path).best_available
 
 
 def _state_at(case: Case, path: list):
@@ -368,9 +446,4 @@ def judge_options(attempt: Attempt, case: Case, path: list) -> dict[str, Judgeme
     Pure and repeatable: the same path under the same guideline version gives the same
     judgements, so feedback and the debrief can recompute what the choice was scored on.
     """
-    node = case.nodes[path[-1][0]]
-    state = _state_at(case, path)
-    evaluation = guideline_of(attempt).evaluate(
-        node.decision, state.engine_patient(), [option.code for option in node.options]
-    )
-    return {judgement.code: judgement for judgement in evaluation.judgements}
+    return dict(judged_at(attempt, case, path).judgements)

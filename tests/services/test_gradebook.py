@@ -7,9 +7,10 @@ from datetime import timedelta
 from types import GeneratorType
 
 import pytest
+from flask import current_app
 
 from edu.extensions import db
-from edu.models import User
+from edu.models import Attempt, User
 from edu.scoring import pseudonym
 from edu.services import courses, gradebook
 from tests.course_factories import at, make_attempt, make_case, make_choice, make_user
@@ -142,6 +143,80 @@ class TestStandings:
         courses.assign(course, make_case("c", decisions=3).id)
         (column,) = gradebook.standings(course).assignments
         assert column.points_possible == 30  # 3 decisions x 10 points for "preferred"
+
+
+class TestStandingsCache:
+    """The rule documented on :func:`gradebook.standings`: an unchanged course answers from
+    the cache, and anything the standings depend on makes them be computed again."""
+
+    @pytest.fixture
+    def computed(self, monkeypatch):
+        calls = []
+        real = gradebook.rank_rows
+        monkeypatch.setattr(
+            gradebook, "rank_rows", lambda rows, **kw: calls.append(1) or real(rows, **kw)
+        )
+        return calls
+
+    def test_an_unchanged_course_answers_from_the_cache(self, world, computed):
+        first = gradebook.standings(world["course"])
+        again = gradebook.standings(world["course"])
+        assert again == first
+        assert len(computed) == 1
+
+    def test_a_new_completed_attempt_changes_the_standings(self, world, computed):
+        course = world["course"]
+        assert ranking(course)[-1] == ("Zoe Ng", 3, 0)
+        make_attempt(world["zoe"], world["quiz"], course, points=10, completed_at=at(5))
+        assert ranking(course)[-1] == ("Zoe Ng", 3, 10)
+        assert len(computed) == 2
+
+    def test_an_attempt_completing_later_changes_the_standings(self, world, computed):
+        course = world["course"]
+        attempt = make_attempt(world["zoe"], world["quiz"], course, points=0, status="in_progress")
+        assert ranking(course)[-1] == ("Zoe Ng", 3, 0)
+        attempt.points, attempt.status, attempt.completed_at = 9, "completed", at(7)
+        db.session.commit()
+        assert ranking(course)[-1] == ("Zoe Ng", 3, 9)
+
+    def test_in_progress_and_preview_attempts_leave_the_cache_alone(self, world, computed):
+        course, zoe = world["course"], world["zoe"]
+        gradebook.standings(course)
+        make_attempt(zoe, world["case"], course, points=20, status="in_progress")
+        make_attempt(zoe, world["case"], course, points=20, completed_at=at(1), preview=True)
+        gradebook.standings(course)
+        assert len(computed) == 1
+
+    def test_a_rescored_attempt_changes_the_standings(self, world, computed):
+        course = world["course"]
+        assert ranking(course)[0] == ("Ravi Patel", 1, 30)
+        # Re-scoring goes through the ORM, which bumps the attempt's lock_version.
+        late = db.session.query(Attempt).filter_by(user_id=world["ravi"].id, points=20).one()
+        late.points = 5
+        db.session.commit()
+        assert ranking(course)[0] == ("Doe, Jane", 1, 27.5)
+
+    def test_settings_assignments_and_residents_change_the_standings(self, world, computed):
+        course = world["course"]
+        gradebook.standings(course)
+        courses.update_settings(
+            course, leaderboard_visible=True, late_attempts_count=False, pseudonyms=False
+        )
+        assert ranking(course)[0] == ("Doe, Jane", 1, 27.5)
+        courses.unassign(course, world["quiz_a"].id)
+        assert [a.title for a in gradebook.standings(course).assignments] == ["HER2 first line"]
+        learner(course, "New Comer", "new@x.edu")
+        assert ranking(course)[-1] == ("New Comer", 3, 0)  # shares 0, no time, with Zoe
+        world["case"].published_version.title = "Renamed"
+        db.session.commit()
+        assert [a.title for a in gradebook.standings(course).assignments] == ["Renamed"]
+        assert len(computed) == 5
+
+    def test_the_cache_belongs_to_the_app(self, world, computed):
+        gradebook.standings(world["course"])
+        current_app.extensions.pop("edu.gradebook.standings")
+        gradebook.standings(world["course"])
+        assert len(computed) == 2
 
 
 class TestLeaderboardPage:

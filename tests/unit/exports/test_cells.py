@@ -153,3 +153,46 @@ def test_unique_titles_number_repeats_and_avoid_reserved_names():
         "Section #2",
         "Quiz #3",
     ]
+
+
+def _reference_number(value: float) -> str:
+    # The Decimal formatting every float went through before the fast paths.
+    text = format(Decimal(repr(round(value, 4))).normalize(), "f")
+    return "0" if text == "-0" else text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0.0, -0.0, 20.0, -3.0, 17.5, 0.1 + 0.2, 2.00001, -0.00004, 0.00005, 1 / 3, -2 / 3,
+     5e15 + 0.5, 123456789.0, 1e20, -4.696066932415819e17, 1e-300],
+)  # fmt: skip
+def test_float_fast_paths_write_what_decimal_formatting_wrote(value):
+    assert format_number(value) == _reference_number(value)
+
+
+def test_many_floats_match_the_decimal_formatting():
+    import random
+
+    rng = random.Random(10)
+    for _ in range(20_000):
+        value = rng.choice(
+            [rng.uniform(-100, 100), rng.randint(-400, 400) / 8, rng.uniform(-1e18, 1e18)]
+        )
+        assert format_number(value) == _reference_number(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [datetime(2026, 3, 2, 9, 14, 5, 999_999), datetime(999, 1, 2, 3, 4, 5),
+     datetime(2026, 3, 2, 23, 30, tzinfo=timezone(timedelta(hours=-5)))],
+)  # fmt: skip
+def test_timestamp_fast_path_writes_what_strftime_wrote(value):
+    utc = value.astimezone(UTC) if value.tzinfo else value
+    assert format_timestamp(value) == utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_repeated_strings_are_neutralised_the_same_every_time():
+    for _ in range(3):
+        assert csv_line(["=cmd", "-3", "a,b", "plain", "-", 'say "hi"']) == (
+            '\'=cmd,-3,"a,b",plain,\'-,"say ""hi"""\r\n'
+        )

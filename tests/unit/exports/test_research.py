@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from edu.exports import RESEARCH_HEADER, DecisionRow, ExportError, research_csv
+from edu.exports import RESEARCH_HEADER, DecisionRow, ExportError, research_csv, research_csv_tuples
 from edu.exports import research as research_module
+from edu.exports.cells import csv_lines
 from edu.scoring import pseudonym
 
 
@@ -79,3 +80,31 @@ def test_parses_back_and_cells_are_neutralised():
     assert parsed[1][0] == "'=cmd@example.edu"
     assert parsed[1][6:8] == ["contraindicated", "0"]
     assert {len(line) for line in parsed} == {9}
+
+
+def test_tuple_fast_path_writes_the_same_file_as_decision_rows():
+    rows = [
+        decision(),
+        decision(learner_id=8, email="=evil@x.edu", option="-TH", points=2.5),
+        decision(points=-3.0, verdict="a,b"),
+        decision(learner_id=8, email="=evil@x.edu", option="-TH", points=2.5),
+    ]
+    as_tuples = [
+        (r.learner_id, r.email, r.case, r.case_version, r.guideline_version, r.decision,
+         r.option, r.verdict, r.points, r.decided_at)
+        for r in rows
+    ]  # fmt: skip
+    for secret in (None, "k"):
+        expected = list(
+            csv_lines(
+                RESEARCH_HEADER,
+                [
+                    [pseudonym(secret, r.learner_id) if secret else r.email, r.case,
+                     r.case_version, r.guideline_version, r.decision, r.option, r.verdict,
+                     r.points, r.decided_at]
+                    for r in rows
+                ],
+            )
+        )  # fmt: skip
+        assert list(research_csv(rows, secret=secret)) == expected
+        assert list(research_csv_tuples(as_tuples, secret=secret)) == expected

@@ -11,8 +11,10 @@ from edu.guideline import (
     RulesFileError,
     UnknownGuidelineVersion,
     UnknownOptionCode,
+    clear_cache,
     load_library,
 )
+from edu.guideline import library as library_module
 
 from .support import GUIDELINES, LINE, V1, V2, guideline, judge
 
@@ -36,7 +38,8 @@ def test_an_unknown_version_lists_the_known_ones():
     assert V1 in str(caught.value) and V2 in str(caught.value) and "her2-mbc," in str(caught.value)
 
 
-def test_the_library_is_cached_per_directory_until_a_file_changes(tmp_path):
+def test_the_library_is_cached_per_directory_until_a_file_changes(tmp_path, monkeypatch):
+    monkeypatch.setattr(library_module, "CHECK_INTERVAL", 0.0)
     directory = tmp_path / "guidelines"
     shutil.copytree(GUIDELINES, directory)
     first = load_library(directory)
@@ -45,6 +48,26 @@ def test_the_library_is_cached_per_directory_until_a_file_changes(tmp_path):
     path = directory / "pitfalls.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert load_library(directory) is not first
+
+
+def test_files_are_checked_for_edits_at_most_once_per_interval(tmp_path, monkeypatch):
+    directory = tmp_path / "guidelines"
+    shutil.copytree(GUIDELINES, directory)
+    clock = [1000.0]
+    monkeypatch.setattr(library_module.time, "monotonic", lambda: clock[0])
+    first = load_library(directory)
+    path = directory / "pitfalls.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    clock[0] += 0.5
+    assert load_library(directory) is first  # within the interval: no stat, same library
+    clock[0] += library_module.CHECK_INTERVAL
+    second = load_library(directory)
+    assert second is not first  # the edit is noticed on the next check
+    clock[0] += library_module.CHECK_INTERVAL + 1
+    assert load_library(directory) is second  # checked again, nothing changed
+    path.write_text(path.read_text(encoding="utf-8") + "\n# again\n", encoding="utf-8")
+    clear_cache()
+    assert load_library(directory) is not second  # clear_cache forces a reload
 
 
 def test_version_metadata_comes_from_the_files():
