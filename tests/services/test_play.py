@@ -1,6 +1,5 @@
 """The play service: attempts persist, choices are scored once, the path drives the patient."""
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,8 +9,8 @@ from sqlalchemy import func, select
 from edu.extensions import db
 from edu.models import Attempt, Choice
 from edu.services import catalog, feedback, play
-from tests.conftest import make_test_app
 from tests.factories import create_user, sync_fixture_cases
+from tests.races import race_decisions
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
 
@@ -124,35 +123,11 @@ def test_concurrent_identical_submissions_store_one_choice(short_case, resident,
     attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
     attempt_id, user_id = attempt.id, resident.id
     db.session.remove()
-    # One app per thread, each with its own connection pool, built before the race starts.
-    apps = [make_test_app(database_url) for _ in range(8)]
-    barrier = threading.Barrier(len(apps), timeout=60)
-    results, errors = [], []
-
-    def submit(app):
-        with app.app_context():
-            try:
-                barrier.wait()
-                results.append(play.decide(attempt_id, user_id, 1, "THP_DOCETAXEL").recorded)
-            except Exception as error:  # noqa: BLE001 - collected and asserted below
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-
-    threads = [threading.Thread(target=submit, args=(app,)) for app in apps]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
+    results, _ = race_decisions(database_url, attempt_id, user_id, 1, "THP_DOCETAXEL")
     stored = db.session.scalars(select(Choice).where(Choice.attempt_id == attempt_id)).all()
     assert len(stored) == 1
     assert results.count(True) <= 1
     assert db.session.get(Attempt, attempt_id).points == 10
-    # Losers either saw the stored choice or a refusal; none stored a second row.
-    assert len(results) + len(errors) == len(apps)
-    assert not any("BrokenBarrier" in error for error in errors), errors
 
 
 class TestQuiz:

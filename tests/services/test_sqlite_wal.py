@@ -1,6 +1,5 @@
 """SQLite files run in WAL mode with synchronous=NORMAL; decisions stay exactly-once."""
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from edu.models import Attempt, Choice
 from edu.services import play
 from tests.conftest import make_test_app
 from tests.factories import create_user, sync_fixture_cases
+from tests.races import race_decisions
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
 
@@ -63,27 +63,7 @@ def test_concurrent_identical_submissions_store_one_choice_in_wal_mode(wal_url):
         attempt = play.advance(play.start_attempt(user.id, case).id, user.id, 0)
         attempt_id, user_id = attempt.id, user.id
         db.session.remove()
-    apps = [make_test_app(wal_url, SQLITE_WAL=True) for _ in range(8)]
-    barrier = threading.Barrier(len(apps), timeout=60)
-    results, errors = [], []
-
-    def submit(app):
-        with app.app_context():
-            try:
-                barrier.wait()
-                results.append(play.decide(attempt_id, user_id, 1, "THP_DOCETAXEL").recorded)
-            except Exception as error:  # noqa: BLE001 - collected and asserted below
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-
-    threads = [threading.Thread(target=submit, args=(app,)) for app in apps]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
+    results, _ = race_decisions(wal_url, attempt_id, user_id, 1, "THP_DOCETAXEL", SQLITE_WAL=True)
     with setup.app_context():
         stored = db.session.scalars(select(Choice).where(Choice.attempt_id == attempt_id)).all()
         assert len(stored) == 1
@@ -91,5 +71,3 @@ def test_concurrent_identical_submissions_store_one_choice_in_wal_mode(wal_url):
         db.session.remove()
         db.engine.dispose()
     assert results.count(True) <= 1
-    assert len(results) + len(errors) == len(apps)
-    assert not any("BrokenBarrier" in error for error in errors), errors
