@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from sqlalchemy import select
 
 from edu.cases import Case, QuizBank, parse_document, render_markdown
 from edu.extensions import db
 from edu.models import CaseVersion
+from edu.services.memo import BoundedCache
 
 # Parsed documents by (version id, content hash). A stored version never changes, but ids
 # can be reused (tests empty the tables and restart identities), so the hash is part of
 # the key: a reused id with other content is a miss, never a stale hit.
-_DOCUMENTS_MAX = 512
-_DOCUMENTS: OrderedDict[tuple[int, str], Case | QuizBank] = OrderedDict()
-_DOCUMENTS_LOCK = threading.Lock()
+_DOCUMENTS: BoundedCache[Case | QuizBank] = BoundedCache(512)
 
 
 class BrokenVersion(RuntimeError):
@@ -26,9 +22,9 @@ class BrokenVersion(RuntimeError):
 def parsed(version: CaseVersion) -> Case | QuizBank:
     """Return the parsed document of ``version`` (cached: versions never change)."""
     key = (version.id, version.content_hash)
-    document = _cached(key)
+    document = _DOCUMENTS.get(key)
     if document is None:
-        document = _remember(key, _parse(version.id, version.content))
+        document = _DOCUMENTS.put(key, _parse(version.id, version.content))
     return document
 
 
@@ -51,7 +47,7 @@ def parsed_by_id(version_id: int) -> Case | QuizBank:
     if content_hash is None:
         raise LookupError(f"case version {version_id} not found")
     key = (version_id, content_hash)
-    document = _cached(key)
+    document = _DOCUMENTS.get(key)
     if document is None:
         row = connection.execute(
             select(CaseVersion.content_hash, CaseVersion.content).where(
@@ -59,31 +55,13 @@ def parsed_by_id(version_id: int) -> Case | QuizBank:
             )
         ).one()
         key = (version_id, row.content_hash)
-        document = _remember(key, _parse(version_id, row.content))
-    return document
-
-
-def _cached(key: tuple[int, str]) -> Case | QuizBank | None:
-    with _DOCUMENTS_LOCK:
-        document = _DOCUMENTS.get(key)
-        if document is not None:
-            _DOCUMENTS.move_to_end(key)
-        return document
-
-
-def _remember(key: tuple[int, str], document: Case | QuizBank) -> Case | QuizBank:
-    with _DOCUMENTS_LOCK:
-        _DOCUMENTS[key] = document
-        _DOCUMENTS.move_to_end(key)
-        while len(_DOCUMENTS) > _DOCUMENTS_MAX:
-            _DOCUMENTS.popitem(last=False)
+        document = _DOCUMENTS.put(key, _parse(version_id, row.content))
     return document
 
 
 def clear_cache() -> None:
     """Forget every parsed document (tests use it)."""
-    with _DOCUMENTS_LOCK:
-        _DOCUMENTS.clear()
+    _DOCUMENTS.clear()
 
 
 def _parse(version_id: int, content: str) -> Case | QuizBank:

@@ -7,14 +7,14 @@ labels and codes, never judgements.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field
 
 from edu.cases import Case, PatientState, QuizBank, QuizItem, state_on_path
 from edu.guideline import Guideline, Judgement
 from edu.models import Attempt, Choice
 from edu.services.content import html
+from edu.services.memo import BoundedCache
 from edu.services.play import QUIZ_END, current_step, document_of, guideline_of, judged_at
 
 VERDICT_WORDS = {
@@ -118,24 +118,16 @@ def node_view(attempt: Attempt) -> NodeView:
 # The patient panel is a pure function of the guideline, the case content and the path, so
 # learners on the same path share it; the guideline object is compared on a hit, as in
 # ``play.judged_at``, so a reloaded rules file is never served a stale panel.
-_PANELS_MAX = 2048
-_PANELS: OrderedDict[tuple, tuple[Guideline, tuple[PanelRow, ...]]] = OrderedDict()
-_PANELS_LOCK = threading.Lock()
+_PANELS: BoundedCache[tuple[Guideline, tuple[PanelRow, ...]]] = BoundedCache(2048)
 
 
 def _panel_on_path(case: Case, path: list, guideline: Guideline) -> tuple[PanelRow, ...]:
     key = (guideline.version, case.content_hash, tuple((n, c) for n, c in path))
-    with _PANELS_LOCK:
-        hit = _PANELS.get(key)
-        if hit is not None and hit[0] is guideline:
-            _PANELS.move_to_end(key)
-            return hit[1]
+    hit = _PANELS.get(key)
+    if hit is not None and hit[0] is guideline:
+        return hit[1]
     panel = patient_panel(state_on_path(case, list(key[2])), guideline)
-    with _PANELS_LOCK:
-        _PANELS[key] = (guideline, panel)
-        _PANELS.move_to_end(key)
-        while len(_PANELS) > _PANELS_MAX:
-            _PANELS.popitem(last=False)
+    _PANELS.put(key, (guideline, panel))
     return panel
 
 
@@ -228,18 +220,14 @@ def progress_percent(case: Case, node_id: str, step: int) -> int:
     """Share of the way through: steps taken over steps taken plus the shortest way out."""
     distances = _DISTANCES.get(case.content_hash)
     if distances is None:
-        distances = _distance_to_ending(case)
-        if len(_DISTANCES) >= _DISTANCES_MAX:
-            _DISTANCES.clear()  # rare (more live case versions than the bound): start over
-        _DISTANCES[case.content_hash] = distances
+        distances = _DISTANCES.put(case.content_hash, _distance_to_ending(case))
     remaining = distances.get(node_id, 0)
     return 100 if remaining == 0 else round(100 * step / (step + remaining))
 
 
 # Keyed by content hash: a case version never changes, so neither do its distances.
 # Bounded: every saved draft has its own hash, and a long-lived worker must not grow.
-_DISTANCES_MAX = 512
-_DISTANCES: dict[str, dict[str, int]] = {}
+_DISTANCES: BoundedCache[dict[str, int]] = BoundedCache(512)
 
 
 def _distance_to_ending(case: Case) -> dict[str, int]:

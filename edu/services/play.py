@@ -9,8 +9,6 @@ write we roll back and answer with what is already stored.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +26,7 @@ from edu.models._time import utcnow
 from edu.scoring import score_judgement, score_quiz_answer
 from edu.services.content import parsed, parsed_by_id
 from edu.services.guidelines import current_library
+from edu.services.memo import BoundedCache
 
 QUIZ_END = "__end__"
 QUIZ_DECISION = "quiz"
@@ -372,9 +371,7 @@ class Judged:
 # guideline object is kept in the value and compared on a hit, so a rules file edited in
 # development (which reloads the library under the same version name) is never served a
 # stale judgement.
-_JUDGED_MAX = 2048
-_JUDGED: OrderedDict[tuple, Judged] = OrderedDict()
-_JUDGED_LOCK = threading.Lock()
+_JUDGED: BoundedCache[Judged] = BoundedCache(2048)
 
 
 def judged_at(attempt: Attempt, case: Case, path: list) -> Judged:
@@ -386,23 +383,14 @@ def judged_at(attempt: Attempt, case: Case, path: list) -> Judged:
         tuple((entry[0], entry[1]) for entry in path[:-1]),
         path[-1][0],
     )
-    with _JUDGED_LOCK:
-        hit = _JUDGED.get(key)
-        if hit is not None and hit.guideline is guideline:
-            _JUDGED.move_to_end(key)
-            return hit
-    judged = _judge(guideline, case, path)
-    with _JUDGED_LOCK:
-        _JUDGED[key] = judged
-        _JUDGED.move_to_end(key)
-        while len(_JUDGED) > _JUDGED_MAX:
-            _JUDGED.popitem(last=False)
-    return judged
+    hit = _JUDGED.get(key)
+    if hit is not None and hit.guideline is guideline:
+        return hit
+    return _JUDGED.put(key, _judge(guideline, case, path))
 
 
 def clear_judgement_cache() -> None:
-    with _JUDGED_LOCK:
-        _JUDGED.clear()
+    _JUDGED.clear()
 
 
 def _judge(guideline: Guideline, case: Case, path: list) -> Judged:

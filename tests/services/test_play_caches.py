@@ -9,6 +9,7 @@ from edu.extensions import db
 from edu.guideline import VERDICTS
 from edu.models import CaseVersion
 from edu.services import content, feedback, play
+from edu.services.memo import BoundedCache
 from tests.factories import create_user, sync_fixture_cases
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
@@ -101,7 +102,7 @@ def test_the_parsed_document_cache_is_keyed_by_id_and_hash(app, resident):
     assert content.parsed(db.session.get(CaseVersion, version_id)) is document
     assert (version_id, digest) in content._DOCUMENTS
     # Another text under the same id (tables emptied, identities restarted): not a hit.
-    content._DOCUMENTS[(version_id, "not-" + digest)] = object()
+    content._DOCUMENTS.put((version_id, "not-" + digest), object())
     assert content.parsed_by_id(version_id) is document
     with pytest.raises(LookupError):
         content.parsed_by_id(version_id + 1000)
@@ -128,8 +129,7 @@ def test_the_debrief_matches_the_feedback_of_each_choice(app, resident):
 
 
 def test_the_distance_cache_is_bounded(monkeypatch):
-    monkeypatch.setattr(feedback, "_DISTANCES", {})
-    monkeypatch.setattr(feedback, "_DISTANCES_MAX", 3)
+    monkeypatch.setattr(feedback, "_DISTANCES", BoundedCache(3))
 
     class Fake:
         nodes = {}
