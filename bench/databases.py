@@ -69,12 +69,7 @@ def create_empty(db: BenchDatabase) -> None:
     if db.backend == "sqlite":
         Path(make_url(db.url).database).parent.mkdir(parents=True, exist_ok=True)
         return
-    admin = _admin_engine()
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{db.name}"'))
-    finally:
-        admin.dispose()
+    _run_on_server(f'CREATE DATABASE "{db.name}"')
 
 
 def drop(db: BenchDatabase) -> None:
@@ -83,10 +78,15 @@ def drop(db: BenchDatabase) -> None:
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         return
+    _run_on_server(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
+
+
+def _run_on_server(statement: str) -> None:
+    """Run one statement on the PostgreSQL server's maintenance database (autocommit)."""
     admin = _admin_engine()
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)'))
+            conn.execute(text(statement))
     finally:
         admin.dispose()
 
