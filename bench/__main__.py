@@ -66,6 +66,27 @@ def _load() -> str:
         return "?"
 
 
+def speed_probe() -> float:
+    """Milliseconds for a fixed pure-Python workload, best of five (lower is faster).
+
+    A virtual machine's speed drifts (the same hello route gave 1,000 and 1,900 req/s an
+    hour apart on one machine), so every run records this at its start and end: absolute
+    figures of two runs compare only at similar probe values. Ratios within one run need
+    no such correction.
+    """
+    import json as json_module
+
+    document = {"path": [[f"node-{i}", None] for i in range(40)], "points": list(range(50))}
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(400):
+            json_module.loads(json_module.dumps(document))
+            sum(i * i for i in range(300))
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def machine() -> dict:
     """What the figures were measured on."""
     memory = ""
@@ -87,6 +108,7 @@ def machine() -> dict:
         "platform": platform.platform(),
         "wrk": version or "not installed",
         "load_average": _load(),
+        "speed_probe_ms": speed_probe(),
     }
 
 
@@ -228,11 +250,16 @@ def main(argv: list[str] | None = None) -> int:
 
         _say("")
         _say(growth_table(growth_rows))
-    _say(f"\n{len(figures)} figures in {elapsed:.0f} s; load average now {_load()}")
+    probe_end = speed_probe()
+    _say(
+        f"\n{len(figures)} figures in {elapsed:.0f} s; load average now {_load()}; "
+        f"speed probe {about['speed_probe_ms']} ms at the start, {probe_end} ms at the end"
+    )
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"machine": about | {"load_average_end": _load()}, "size": args.size,
+                {"machine": about | {"load_average_end": _load(), "speed_probe_end_ms": probe_end},
+                 "size": args.size,
                  "seconds": elapsed, "figures": json.loads(to_json(figures))},
                 indent=1,
             )

@@ -1,32 +1,22 @@
--- POST a decision, then GET its feedback page, as a learner's browser does.
+-- POST a decision; its answer is the feedback page (engine evaluation, database write and
+-- feedback render in one request), as a learner's browser receives it.
 --
 -- Every POST is a NEW decision: each entry is an attempt waiting at a decision step, used
--- once (with its own session cookie and CSRF token). When a POST answers 302 to the
--- feedback page, that page is requested next; "new_decisions" counts those redirects and
--- the bench checks the count against the rows the database gained. Running out of entries
--- would turn POSTs into replays: "exhausted" counts them and the bench rejects the run.
+-- once (with its own session cookie and CSRF token). A 200 whose Content-Location is the
+-- feedback page of that step counts in "new_decisions", and the bench checks the count
+-- against the rows the database gained. Running out of entries would turn POSTs into
+-- replays: "exhausted" counts them and the bench rejects the run.
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(dir .. "common.lua")
 
-local entries, position, pending, cookies
-local follow = true
+local entries, position
 
 function init(args)
   entries = load_entries(args)
-  follow = args[3] ~= "post-only"
   position = 0
-  pending = {}
-  cookies = {}
-  for _, entry in ipairs(entries) do
-    cookies[entry[1]:match("/attempts/(%d+)/")] = entry[2]
-  end
 end
 
 function request()
-  if #pending > 0 then
-    local item = table.remove(pending, 1)
-    return wrk.format("GET", item[1], headers_for(item[2]))
-  end
   position = position + 1
   if position > #entries then
     exhausted = exhausted + 1
@@ -41,15 +31,10 @@ end
 
 function response(status, headers, body)
   count_status(status)
-  if status == 302 then
-    local location = headers["Location"] or headers["location"] or ""
-    local attempt = location:match("/attempts/(%d+)/steps/")
-    if attempt then
+  if status == 200 then
+    local location = headers["Content-Location"] or headers["content-location"] or ""
+    if location:match("/attempts/%d+/steps/%d+$") then
       new_decisions = new_decisions + 1
-      if follow then
-        local path = location:gsub("^https?://[^/]+", "")
-        table.insert(pending, {path, cookies[attempt]})
-      end
     end
   end
 end

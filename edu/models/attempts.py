@@ -4,23 +4,41 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from edu.extensions import db
 from edu.models._time import utcnow
+from edu.models.courses import Course
+from edu.models.library import CaseRecord, CaseVersion
 
 
 class Attempt(db.Model):
     __tablename__ = "attempts"
-    __table_args__ = (Index("ix_attempts_user_case", "user_id", "case_id"),)
+    __table_args__ = (
+        Index("ix_attempts_user_case", "user_id", "case_id"),
+        # Covers the standings fingerprint (edu.services.gradebook._standings_fingerprint),
+        # run on every leaderboard view: an index-only scan of the course's completed,
+        # non-preview attempts (migration 0003 says why this column order). Its course_id
+        # prefix also serves every "course_id = ?" (standings, exports, analytics), so
+        # course_id has no index of its own.
+        Index(
+            "ix_attempts_course_standing",
+            "course_id",
+            "status",
+            "preview",
+            "id",
+            "lock_version",
+            "completed_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     case_version_id: Mapped[int] = mapped_column(ForeignKey("case_versions.id"))
-    # Indexed: standings and research exports select a course's attempts.
-    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), default=None, index=True)
+    # Indexed by ix_attempts_course_standing (course_id first), see __table_args__.
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), default=None)
     kind: Mapped[str] = mapped_column(String(10))  # "case" | "quiz"
     mode: Mapped[str] = mapped_column(String(10), default="practice")  # quiz: practice | timed
     guideline_version: Mapped[str] = mapped_column(String(60))
@@ -41,6 +59,25 @@ class Attempt(db.Model):
     lock_version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+    # Read-only facts of the case played, for the play pages. Deferred: loaded only when
+    # asked for, and then in the same SELECT as the attempt (``play.get_attempt`` undefers
+    # them), which spares each page a query of its own. An attempt's case and version never
+    # change, so a flush of the attempt need not expire them.
+    version_hash: Mapped[str] = deferred(
+        select(CaseVersion.content_hash).where(CaseVersion.id == case_version_id).scalar_subquery(),
+        expire_on_flush=False,
+    )
+    case_slug: Mapped[str] = deferred(
+        select(CaseRecord.slug).where(CaseRecord.id == case_id).scalar_subquery(),
+        expire_on_flush=False,
+    )
+    # The points scheme of the attempt's course (None without a course, or for the
+    # default scheme), read with the attempt when a decision is scored.
+    course_points_scheme: Mapped[dict | None] = deferred(
+        select(Course.points_scheme).where(Course.id == course_id).scalar_subquery(),
+        expire_on_flush=False,
+    )
 
     choices: Mapped[list[Choice]] = relationship(
         back_populates="attempt", order_by="Choice.step", cascade="all, delete-orphan"

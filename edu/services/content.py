@@ -28,25 +28,31 @@ def parsed(version: CaseVersion) -> Case | QuizBank:
     return document
 
 
-def parsed_by_id(version_id: int) -> Case | QuizBank:
+def parsed_by_id(version_id: int, content_hash: str | None = None) -> Case | QuizBank:
     """Return the parsed document of the version with id ``version_id``.
 
-    Reads only the version's content hash when its document is cached, and its Markdown
-    text only on a miss. A version already loaded in the session is used as it is.
+    Reads only the version's content hash when its document is cached (nothing at all when
+    the caller already has the hash, as ``play.get_attempt`` loads it with the attempt),
+    and its Markdown text only on a miss. A version already loaded in the session is used
+    as it is.
 
     :raises LookupError: no version has that id.
     """
     loaded = db.session.identity_map.get(db.session.identity_key(CaseVersion, version_id))
     if loaded is not None and "content_hash" in loaded.__dict__:
         return parsed(loaded)  # loaded and not expired: no query at all
+    if content_hash is not None:
+        document = _DOCUMENTS.get((version_id, content_hash))
+        if document is not None:
+            return document
     # A Core select on the session's connection (same transaction, no ORM row machinery).
     connection = db.session.connection()
-    content_hash = connection.scalar(
+    row = connection.execute(
         select(CaseVersion.content_hash).where(CaseVersion.id == version_id)
-    )
-    if content_hash is None:
+    ).first()
+    if row is None:
         raise LookupError(f"case version {version_id} not found")
-    key = (version_id, content_hash)
+    key = (version_id, row.content_hash)
     document = _DOCUMENTS.get(key)
     if document is None:
         row = connection.execute(

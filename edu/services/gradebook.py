@@ -60,6 +60,7 @@ from edu.scoring import (
     rank_rows,
 )
 from edu.services.courses import RESIDENT, assignment_title, course_assignments, membership
+from edu.services.prefetch import prefetched
 
 BATCH: Final = 500
 # Rows fetched per round trip by the streamed research export.
@@ -220,7 +221,11 @@ def _leaderboard_inputs(course: Course) -> Iterator[LeaderboardInput]:
     ).where(ranked_attempts.c.position == 1)
     # Core rows on the session's connection: no ORM row processing for ~100,000 rows.
     rows = db.session.connection().execute(best.execution_options(yield_per=BATCH_STREAM))
-    for user_id, assignment_id, due_at, points, max_points, completed_at in rows:
+    # Whole batches (not row by row: a server-side cursor would fetch 100 rows a time),
+    # the next one fetched while this one is ranked.
+    for user_id, assignment_id, due_at, points, max_points, completed_at in prefetched(
+        rows.partitions()
+    ):
         late = due_at is not None and completed_at > due_at
         result = AttemptResult(
             score=points, max_score=max_points, completed_at=completed_at, late=late
@@ -465,11 +470,11 @@ def _decision_tuples(course: Course) -> Iterator[tuple]:
         .order_by(Choice.id)
         .execution_options(yield_per=BATCH_STREAM)
     )
-    # Core rows (plain tuples) on the session's connection: no ORM row processing.
+    # Core rows (plain tuples) on the session's connection: no ORM row processing. The
+    # next batch is fetched while this one is written (edu.services.prefetch).
     result = db.session.connection().execute(query)
     try:
-        for partition in result.partitions():
-            yield from partition
+        yield from prefetched(result.partitions())
     finally:
         result.close()
 

@@ -12,16 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from types import MappingProxyType
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from edu.cases import Case, QuizBank, state_on_path
 from edu.extensions import db
 from edu.guideline import VERDICTS, Guideline, Judgement
-from edu.models import Attempt, CaseRecord, CaseVersion, Choice, Course
+from edu.models import Attempt, CaseRecord, CaseVersion, Choice
 from edu.models._time import utcnow
 from edu.scoring import score_judgement, score_quiz_answer
 from edu.services.content import parsed, parsed_by_id
@@ -151,15 +153,36 @@ def get_attempt(attempt_id: int, user_id: int) -> Attempt:
 
     :raises AttemptNotFound: no attempt with that id belongs to ``user_id``.
     """
-    attempt = db.session.get(Attempt, attempt_id)
+    # One SELECT: the attempt with its version's content hash, its case's slug and its
+    # course's points scheme, which the play pages need (the parsed document is cached by
+    # that hash). An attempt this request already loaded is taken from the session as it
+    # is, without a query.
+    attempt = db.session.identity_map.get(db.session.identity_key(Attempt, attempt_id))
+    if attempt is None or "version_hash" not in attempt.__dict__:
+        attempt = db.session.scalars(_attempt_for_play(), {"attempt_id": attempt_id}).first()
     if attempt is None or attempt.user_id != user_id:
         raise AttemptNotFound("There is no such attempt.")
     return attempt
 
 
+@cache
+def _attempt_for_play():
+    # Built once: constructing the statement and its loader options costs more than
+    # running it from SQLAlchemy's compiled cache.
+    return (
+        select(Attempt)
+        .options(
+            undefer(Attempt.version_hash),
+            undefer(Attempt.case_slug),
+            undefer(Attempt.course_points_scheme),
+        )
+        .where(Attempt.id == bindparam("attempt_id"))
+    )
+
+
 def document_of(attempt: Attempt) -> Case | QuizBank:
     """The attempt's parsed case or quiz bank (its Markdown is read only on a cache miss)."""
-    return parsed_by_id(attempt.case_version_id)
+    return parsed_by_id(attempt.case_version_id, attempt.version_hash)
 
 
 def guideline_of(attempt: Attempt) -> Guideline:
@@ -200,9 +223,13 @@ def decide(attempt_id: int, user_id: int, step: int, option_code: str) -> Decisi
         not offered there.
     """
     attempt = get_attempt(attempt_id, user_id)
-    existing = _choice_at(attempt.id, step)
-    if existing is not None:
-        return DecisionOutcome(existing, recorded=False)
+    # The path records every answered step, so only an earlier step can have a stored
+    # choice: a new decision needs no query to know it is new (a concurrent twin is still
+    # caught below, by the database).
+    if 0 <= step < current_step(attempt) and attempt.path[step][1] is not None:
+        existing = _choice_at(attempt.id, step)
+        if existing is not None:
+            return DecisionOutcome(existing, recorded=False)
     _expire_if_late(attempt)
     if attempt.status != "in_progress":
         raise InvalidChoice("This attempt is finished; start a new one to play again.")
@@ -218,7 +245,7 @@ def decide(attempt_id: int, user_id: int, step: int, option_code: str) -> Decisi
     attempt.max_points = (attempt.max_points or 0) + choice.max_points
     _move_to(attempt, document, next_path)
     try:
-        db.session.commit()
+        _commit_keeping_loaded_state()
     except (IntegrityError, StaleDataError):
         # Someone else stored this step first; theirs is the one that counts.
         db.session.rollback()
@@ -306,6 +333,22 @@ def _move_to(attempt: Attempt, document: Case | QuizBank, path: list) -> None:
         attempt.completed_at = attempt.updated_at
 
 
+def _commit_keeping_loaded_state() -> None:
+    """Commit without expiring the objects in memory.
+
+    After a decision they hold exactly what was stored (the ORM updates the lock version
+    itself), so the feedback rendered in the same request reads them instead of loading
+    the attempt and the choice again. A failed commit rolls back, which expires them.
+    """
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = previous
+
+
 def _commit_or_reload(attempt: Attempt) -> Attempt:
     try:
         db.session.commit()
@@ -335,10 +378,8 @@ def _choice_at(attempt_id: int, step: int) -> Choice | None:
 
 
 def _points_scheme(attempt: Attempt):
-    if attempt.course_id is None:
-        return None
-    course = db.session.get(Course, attempt.course_id)
-    return course.points_scheme if course else None
+    # Loaded with the attempt by get_attempt (one query for both).
+    return None if attempt.course_id is None else attempt.course_points_scheme
 
 
 def abandon(attempt_id: int, user_id: int) -> Attempt:

@@ -74,6 +74,26 @@ def test_reload_resumes_where_the_learner_stopped(live_server, page, resident):
     )
 
 
+def test_feedback_has_its_own_address_so_a_reload_does_not_post_again(
+    live_server, page, resident
+):
+    login(page, live_server.url, resident.email, PASSWORD)
+    start_case(page, live_server.url, "A short test patient")
+    page.get_by_role("button", name="Continue").click()
+    choose(page, "Trastuzumab + paclitaxel")
+    # The POST answered with the feedback; app.js put the feedback's own address in the bar.
+    assert page.url.endswith("/steps/1"), page.url
+    methods = []
+    page.on("request", lambda request: methods.append(request.method))
+    page.reload()
+    assert "Not recommended" in page.locator(".verdict").first.inner_text()
+    assert "already recorded" not in page.content()  # a replayed POST would say so
+    assert methods and "POST" not in methods, methods
+    page.go_back()
+    page.go_forward()
+    assert "Not recommended" in page.locator(".verdict").first.inner_text()
+
+
 def test_the_back_button_cannot_change_a_scored_choice(live_server, page, resident):
     login(page, live_server.url, resident.email, PASSWORD)
     start_case(page, live_server.url, "A short test patient")

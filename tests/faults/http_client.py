@@ -20,6 +20,7 @@ class Reply:
     status: int
     location: str
     body: str
+    content_location: str = ""  # where a POST's answer can be fetched again (feedback)
 
     def csrf_token(self) -> str:
         match = _TOKEN.search(self.body)
@@ -56,7 +57,12 @@ class Client:
             for header in response.headers.get_all("Set-Cookie") or []:
                 for name, morsel in SimpleCookie(header).items():
                     self.cookies[name] = morsel.value
-            return Reply(response.status, response.headers.get("Location", ""), text)
+            return Reply(
+                response.status,
+                response.headers.get("Location", ""),
+                text,
+                response.headers.get("Content-Location", ""),
+            )
         finally:
             connection.close()
 

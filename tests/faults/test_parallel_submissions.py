@@ -9,6 +9,7 @@ database must hold exactly one choice for it, the attempt's path moved on exactl
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -25,6 +26,7 @@ from tests.faults.test_worker_kill import assert_attempts_agree_with_their_choic
 from tests.security.world import make_user
 
 SUBMISSIONS = 50
+_CHOSEN = re.compile(r"<strong>You chose:</strong> ([^<]+)</p>")
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +81,8 @@ def test_fifty_identical_submissions_store_one_choice(at_decision, server):
     replies = submit_all_at_once(server.port, email, attempt_id, ["THP_DOCETAXEL"] * SUBMISSIONS)
 
     feedback = f"/play/attempts/{attempt_id}/steps/1"
-    assert [(r.status, r.location) for r in replies] == [(302, feedback)] * SUBMISSIONS
+    # Every submission is answered with the feedback on the one stored choice.
+    assert [(r.status, r.content_location) for r in replies] == [(200, feedback)] * SUBMISSIONS
     choices = stored_choices(attempt_id)
     assert [(c.step, c.option_code) for c in choices] == [(1, "THP_DOCETAXEL")]
     attempt = db.session.get(Attempt, attempt_id)
@@ -93,7 +96,10 @@ def test_fifty_conflicting_submissions_store_the_first_and_show_it_to_all(at_dec
     replies = submit_all_at_once(server.port, email, attempt_id, options)
 
     feedback = f"/play/attempts/{attempt_id}/steps/1"
-    assert {(r.status, r.location) for r in replies} == {(302, feedback)}
+    assert {(r.status, r.content_location) for r in replies} == {(200, feedback)}
     choices = stored_choices(attempt_id)
     assert len(choices) == 1 and choices[0].option_code in options
+    # ...and every learner's screen shows the choice that was stored, not the one they sent.
+    chosen = {_CHOSEN.search(r.body)[1] for r in replies}
+    assert len(chosen) == 1, chosen
     assert_attempts_agree_with_their_choices({attempt_id})

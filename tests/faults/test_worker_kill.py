@@ -105,7 +105,7 @@ class Resident:
             f"/play/attempts/{attempt_id}/decide",
             {"step": step, "option": option, "csrf_token": token},
         )
-        acknowledged = _FEEDBACK.match(reply.location) if reply.status == 302 else None
+        acknowledged = _FEEDBACK.match(reply.content_location) if reply.status == 200 else None
         if acknowledged:
             assert (int(acknowledged[1]), int(acknowledged[2])) == (attempt_id, int(step))
             self.acknowledged.append((attempt_id, int(step), option))

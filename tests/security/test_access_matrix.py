@@ -94,7 +94,7 @@ MATRIX: dict[str, list[Access]] = {
     "play.attempt": [get(      LOGIN,  OK,     GONE,   GONE,   GONE,   GONE, values=ATTEMPT)],
     "play.advance": [post(     LOGIN,  MOVED,  GONE,   GONE,   GONE,   GONE,
                           values=ATTEMPT, data={"step": "1"})],
-    "play.decide": [post(      LOGIN,  MOVED,  GONE,   GONE,   GONE,   GONE,
+    "play.decide": [post(      LOGIN,  OK,     GONE,   GONE,   GONE,   GONE,
                          values=ATTEMPT, data={"step": "1", "option": "THP_DOCETAXEL"})],
     "play.feedback": [get(     LOGIN,  OK,     GONE,   GONE,   GONE,   GONE,
                           values={**DONE, "step": 1})],

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from edu.extensions import db
 from edu.models import Attempt, Choice
 from edu.services import catalog, feedback, play
-from tests.factories import create_user, sync_fixture_cases
+from tests.factories import create_course, create_user, enrol, sync_fixture_cases
 from tests.races import race_decisions
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
+FULL_SCHEME = {"preferred": 10, "acceptable": 5, "not_recommended": 0, "contraindicated": 0}
 
 
 @pytest.fixture
@@ -90,6 +91,29 @@ class TestDeciding:
         assert replay.recorded is False
         assert replay.choice.option_code == "TH_TAXANE"
         assert db.session.scalar(select(func.count()).select_from(Choice)) == 1
+
+    def test_a_course_points_scheme_scores_the_decision(self, short_case, resident):
+        # The scheme is read in the same query as the attempt (a JSON column through a
+        # scalar subquery): it must arrive as a mapping, not as text.
+        course = create_course(create_user("instructor"), points_scheme={**FULL_SCHEME, "not_recommended": 3})
+        enrol(course, resident)
+        attempt = play.start_attempt(resident.id, short_case, course_id=course.id)
+        walk_to_first_decision(attempt, resident)
+        attempt_id, user_id = attempt.id, resident.id
+        db.session.expunge_all()  # as a new request: the attempt is loaded again
+        choice = play.decide(attempt_id, user_id, 1, "TH_TAXANE").choice
+        assert (choice.verdict, choice.points) == ("not_recommended", 3)
+
+    def test_replaying_an_earlier_step_answers_with_its_stored_choice(self, short_case, resident):
+        attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
+        play.decide(attempt.id, resident.id, 1, "TH_TAXANE")
+        play.advance(attempt.id, resident.id, 2)
+        attempt_id, user_id = attempt.id, resident.id
+        db.session.expunge_all()
+        replay = play.decide(attempt_id, user_id, 1, "THP_DOCETAXEL")
+        assert (replay.recorded, replay.choice.option_code) == (False, "TH_TAXANE")
+        with pytest.raises(play.InvalidChoice):  # a narrative step has no choice to replay
+            play.decide(attempt_id, user_id, 2, "THP_DOCETAXEL")
 
     def test_a_stale_step_is_refused(self, short_case, resident):
         attempt = play.start_attempt(resident.id, short_case)

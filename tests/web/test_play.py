@@ -71,12 +71,17 @@ def test_full_path_with_feedback_evidence_pitfall_and_debrief(client, login_as, 
     attempt_url = start(client)
     client.post(attempt_url + "/advance", data={"step": 0})
     response = client.post(attempt_url + "/decide", data={"step": 1, "option": "TH_TAXANE"})
-    assert response.status_code == 302
-    feedback = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Not recommended" in feedback
-    assert "Pitfall" in feedback
-    assert "CLEOPATRA" in feedback
-    assert "56.5" in feedback  # the trial's figure comes from the evidence registry
+    # The feedback is the POST's own answer; its address is given for reloads and links.
+    assert response.status_code == 200
+    assert response.headers["Content-Location"] == attempt_url + "/steps/1"
+    answered = response.get_data(as_text=True)
+    assert f'data-page-url="{attempt_url}/steps/1"' in answered
+    feedback = client.get(response.headers["Content-Location"]).get_data(as_text=True)
+    for page in (answered, feedback):
+        assert "Not recommended" in page
+        assert "Pitfall" in page
+        assert "CLEOPATRA" in page
+        assert "56.5" in page  # the trial's figure comes from the evidence registry
     client.post(attempt_url + "/advance", data={"step": 2})
     response = client.post(attempt_url + "/decide", data={"step": 3, "option": "T_DXD"})
     debrief = client.get(attempt_url + "/debrief").get_data(as_text=True)

@@ -1,6 +1,15 @@
 """Playing cases and quizzes: catalogue, nodes, decisions, feedback, debrief, progress."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -105,12 +114,9 @@ def attempt(attempt_id: int):
     current = _own_attempt(attempt_id)
     if current.status != "in_progress":
         return redirect(url_for("play.debrief", attempt_id=current.id))
-    view = feedback.node_view(current)
-    form = DecisionForm(step=view.step)
-    form.option.choices = list(view.options)
-    return render_template(
-        "play/node.html", view=view, form=form, step_form=StepForm(step=view.step)
-    )
+    # The forms are plain HTML with ``csrf_token()`` (no form objects to build for a GET);
+    # DecisionForm and StepForm validate what comes back.
+    return render_template("play/node.html", view=feedback.node_view(current))
 
 
 @bp.route("/attempts/<int:attempt_id>/advance", methods=["POST"])
@@ -143,7 +149,11 @@ def decide(attempt_id: int):
         flash("Your answer to this question was already recorded; it was not changed.", "info")
     if current.mode == "timed" and current.status == "in_progress":
         return redirect(url_for("play.attempt", attempt_id=current.id))
-    return redirect(url_for("play.feedback", attempt_id=current.id, step=outcome.choice.step))
+    # The feedback is the answer to the POST itself: no redirect, no second request to
+    # load it all again. Its own address goes in Content-Location and, through app.js, in
+    # the address bar, so a reload or a shared link is a plain GET of the same page; a
+    # reload that does post again (no JavaScript) is a replay, stored once as always.
+    return _feedback_response(current, outcome.choice)
 
 
 @bp.route("/attempts/<int:attempt_id>/steps/<int:step>", endpoint="feedback")
@@ -156,9 +166,21 @@ def feedback_page(attempt_id: int, step: int):
         abort(404)
     if current.mode == "timed" and current.status == "in_progress":
         abort(404)  # a timed block shows feedback only at the end
-    return render_template(
-        "play/feedback.html", attempt=current, fb=feedback.feedback_view(current, choice)
+    return _feedback_response(current, choice)
+
+
+def _feedback_response(current, choice):
+    page_url = url_for("play.feedback", attempt_id=current.id, step=choice.step)
+    response = make_response(
+        render_template(
+            "play/feedback.html",
+            attempt=current,
+            fb=feedback.feedback_view(current, choice),
+            page_url=page_url,
+        )
     )
+    response.headers["Content-Location"] = page_url
+    return response
 
 
 @bp.route("/attempts/<int:attempt_id>/debrief")
@@ -168,12 +190,10 @@ def debrief(attempt_id: int):
     current = _own_attempt(attempt_id)
     if current.status == "in_progress":
         return redirect(url_for("play.attempt", attempt_id=current.id))
-    case = db.session.get(CaseRecord, current.case_id)
     return render_template(
         "play/debrief.html",
         d=feedback.debrief(current),
-        case=case,
-        form=StartForm(course_id=current.course_id),
+        slug=current.case_slug,
     )
 
 
