@@ -1,5 +1,6 @@
 """Migrations bring an empty database to head, and they match the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -10,21 +11,28 @@ from edu.extensions import db
 from tests.conftest import make_test_app
 
 
-def _fresh_database_url(database_url: str, suffix: str, tmp_path) -> str:
+@pytest.fixture
+def fresh_database_url(database_url, tmp_path):
+    """An empty database of the suite's kind, dropped afterwards (PostgreSQL) or in tmp."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        return f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}"
-    name = f"{url.database}_{suffix}"
+        yield f"sqlite:///{tmp_path / 'migr.sqlite3'}"
+        return
+    name = f"{url.database}_migr"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
-def test_upgrade_to_head_then_models_and_migrations_agree(database_url, tmp_path):
-    url = _fresh_database_url(database_url, "migr", tmp_path)
+def test_upgrade_to_head_then_models_and_migrations_agree(fresh_database_url):
+    url = fresh_database_url
     app = make_test_app(url)
     with app.app_context():
         upgrade()
