@@ -41,27 +41,23 @@ def parsed_by_id(version_id: int, content_hash: str | None = None) -> Case | Qui
     loaded = db.session.identity_map.get(db.session.identity_key(CaseVersion, version_id))
     if loaded is not None and "content_hash" in loaded.__dict__:
         return parsed(loaded)  # loaded and not expired: no query at all
-    if content_hash is not None:
-        document = _DOCUMENTS.get((version_id, content_hash))
-        if document is not None:
-            return document
-    # A Core select on the session's connection (same transaction, no ORM row machinery).
-    connection = db.session.connection()
-    row = connection.execute(
-        select(CaseVersion.content_hash).where(CaseVersion.id == version_id)
-    ).first()
-    if row is None:
-        raise LookupError(f"case version {version_id} not found")
-    key = (version_id, row.content_hash)
-    document = _DOCUMENTS.get(key)
+    # Core selects on the session's connection (same transaction, no ORM row machinery).
+    if content_hash is None:
+        content_hash = db.session.connection().scalar(
+            select(CaseVersion.content_hash).where(CaseVersion.id == version_id)
+        )
+        if content_hash is None:
+            raise LookupError(f"case version {version_id} not found")
+    document = _DOCUMENTS.get((version_id, content_hash))
     if document is None:
-        row = connection.execute(
+        row = db.session.connection().execute(
             select(CaseVersion.content_hash, CaseVersion.content).where(
                 CaseVersion.id == version_id
             )
-        ).one()
-        key = (version_id, row.content_hash)
-        document = _DOCUMENTS.put(key, _parse(version_id, row.content))
+        ).first()
+        if row is None:
+            raise LookupError(f"case version {version_id} not found")
+        document = _DOCUMENTS.put((version_id, row.content_hash), _parse(version_id, row.content))
     return document
 
 

@@ -1,15 +1,6 @@
 """Playing cases and quizzes: catalogue, nodes, decisions, feedback, debrief, progress."""
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -171,16 +162,13 @@ def feedback_page(attempt_id: int, step: int):
 
 def _feedback_response(current, choice):
     page_url = url_for("play.feedback", attempt_id=current.id, step=choice.step)
-    response = make_response(
-        render_template(
-            "play/feedback.html",
-            attempt=current,
-            fb=feedback.feedback_view(current, choice),
-            page_url=page_url,
-        )
+    page = render_template(
+        "play/feedback.html",
+        attempt=current,
+        fb=feedback.feedback_view(current, choice),
+        page_url=page_url,
     )
-    response.headers["Content-Location"] = page_url
-    return response
+    return page, {"Content-Location": page_url}
 
 
 @bp.route("/attempts/<int:attempt_id>/debrief")
