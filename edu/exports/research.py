@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
-from edu.exports.cells import CRLF, ExportError, cell, csv_lines
+from edu.exports.cells import CRLF, ExportError, cell, csv_lines, timestamp_cell
 from edu.exports.rows import DecisionRow
 from edu.scoring.ranking import LearnerId, pseudonym
 
@@ -85,7 +85,9 @@ def research_csv_tuples(
     """:func:`research_csv` for plain tuples, the fast path for large exports.
 
     Each row is ``(learner_id, email, case, case_version, guideline_version, decision,
-    option, verdict, points, decided_at)``, the fields of :class:`DecisionRow` in order.
+    option, verdict, points, decided_at)``, the fields of :class:`DecisionRow` in order;
+    ``decided_at`` may be a datetime or UTC text (see
+    :func:`edu.exports.cells.timestamp_cell`).
     """
     if secret is not None and not secret:
         raise ValueError("a pseudonymised export needs a non-empty course secret")
@@ -102,32 +104,45 @@ def _research_lines(rows: Iterable[Sequence[object]], learner: _Pseudonyms | Non
     Every cell still goes through :func:`edu.exports.cells.cell` (so through
     :func:`~edu.exports.cells.neutralise`), but a research export repeats a few values on
     millions of lines: the learner's cell is made once per learner, the six cells from case
-    to verdict once per distinct combination, and the points once per distinct value.
+    to verdict once per distinct combination, and the points once per distinct value. The
+    time goes through :func:`~edu.exports.cells.timestamp_cell`, which takes the database's
+    UTC text as well as a datetime.
     """
     yield from csv_lines(RESEARCH_HEADER, ())
     width = len(RESEARCH_HEADER) + 1  # learner_id and email make the first cell
     people: dict[object, str] = {}
     middles: dict[tuple, str] = {}
     numbers: dict[object, str] = {}
-    for number, row in enumerate(rows, start=1):
-        if len(row) != width:
-            raise ExportError(f"row {number} has {len(row) - 1} cells, the header has {width - 1}")
-        person = row[0] if learner is not None else row[1]
-        first = people.get(person)
-        if first is None:
-            first = cell(learner(person) if learner is not None else person)
-            people[person] = first
-        key = tuple(row[2:8])
-        middle = middles.get(key)
-        if middle is None:
-            middle = ",".join(map(cell, key))
-            if len(middles) < _MIDDLE_CACHE_MAX:
-                middles[key] = middle
-        points = row[8]
-        if type(points) is float or type(points) is int:
-            text = numbers.get(points)
-            if text is None:
-                text = numbers[points] = cell(points)
-        else:
-            text = cell(points)
-        yield f"{first},{middle},{text},{cell(row[9])}{CRLF}"
+    source = iter(rows)
+    try:
+        for number, row in enumerate(source, start=1):
+            if len(row) != width:
+                raise ExportError(
+                    f"row {number} has {len(row) - 1} cells, the header has {width - 1}"
+                )
+            person = row[0] if learner is not None else row[1]
+            first = people.get(person)
+            if first is None:
+                first = cell(learner(person) if learner is not None else person)
+                people[person] = first
+            key = tuple(row[2:8])
+            middle = middles.get(key)
+            if middle is None:
+                middle = ",".join(map(cell, key))
+                if len(middles) < _MIDDLE_CACHE_MAX:
+                    middles[key] = middle
+            points = row[8]
+            if type(points) is float or type(points) is int:
+                text = numbers.get(points)
+                if text is None:
+                    text = numbers[points] = cell(points)
+            else:
+                text = cell(points)
+            yield f"{first},{middle},{text},{timestamp_cell(row[9])}{CRLF}"
+    finally:
+        # Stopped early or failed on a row: close the source now (a database result read
+        # ahead by a thread), not whenever it is garbage-collected, which may be after the
+        # request has handed its connection back.
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()

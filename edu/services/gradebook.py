@@ -49,6 +49,7 @@ from edu.models import (
     Enrolment,
     User,
 )
+from edu.models._time import utc_text
 from edu.scoring import (
     AttemptResult,
     LeaderboardInput,
@@ -434,11 +435,16 @@ def leaderboard_rows(result: Standings) -> Iterator[LeaderboardRow]:
             )
 
 
-def _decision_tuples(course: Course) -> Iterator[tuple]:
+def _decision_tuples(course: Course, *, time_as_text: bool = False) -> Iterator[tuple]:
     """Yield the research export's rows as plain tuples, in the fields' order of
     :class:`DecisionRow`: ONE query, ordered by choice id and streamed (``yield_per``: a
     server-side cursor on PostgreSQL, SQLite's own cursor), so the join and the sort run
-    once however long the export is, and memory stays at one batch."""
+    once however long the export is, and memory stays at one batch.
+
+    With ``time_as_text``, ``decided_at`` comes as UTC text (:class:`utc_text`), which the
+    research CSV cuts into its ISO form: building a datetime per row and formatting it
+    again cost about a third of a SQLite export's time."""
+    decided_at = utc_text(Choice.decided_at) if time_as_text else Choice.decided_at
     query = (
         select(
             Attempt.user_id,
@@ -450,7 +456,7 @@ def _decision_tuples(course: Course) -> Iterator[tuple]:
             Choice.option_code,
             Choice.verdict,
             Choice.points,
-            Choice.decided_at,
+            decided_at,
         )
         .join(Attempt, Attempt.id == Choice.attempt_id)
         .join(
@@ -505,7 +511,8 @@ def export_lines(course: Course, kind: str, *, pseudonymise: bool = False) -> It
     """
     if kind == "research":
         secret = course.secret if pseudonymise else None
-        return research_csv_tuples(_decision_tuples(course), secret=secret)
+        rows = _decision_tuples(course, time_as_text=True)
+        return research_csv_tuples(rows, secret=secret)
     writers = {"leaderboard": leaderboard_csv, "canvas": canvas_csv, "moodle": moodle_csv}
     if kind not in writers:
         raise UnknownExport(f"unknown export {kind!r}; choose one of: " + ", ".join(EXPORT_KINDS))

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import GeneratorType
 
 import pytest
 from flask import current_app
+from sqlalchemy import select
 
+from edu.exports.cells import format_timestamp, timestamp_cell
 from edu.extensions import db
-from edu.models import Attempt, User
+from edu.models import Attempt, Choice, User
+from edu.models._time import utc_text
 from edu.scoring import pseudonym
 from edu.services import courses, gradebook
 from tests.course_factories import at, make_attempt, make_case, make_choice, make_user
@@ -353,6 +356,22 @@ class TestExports:
             "ravi@med.example.edu,her2-first-line,1,her2-mbc-2026.1,metastatic_line,TH_TAXANE,"
             "not_recommended,0,2026-03-02T09:46:00Z\r\n"
         )
+
+    def test_research_times_come_from_the_database_as_the_stored_second(self, decisions):
+        # The export reads decided_at as text (utc_text: SQLite's stored form, PostgreSQL's
+        # to_char). A fraction must be dropped, never rounded up, as format_timestamp does.
+        choice = db.session.scalars(select(Choice).order_by(Choice.id)).first()
+        choice.decided_at = datetime(2026, 3, 2, 23, 59, 59, 999_999)
+        db.session.commit()
+        lines = list(gradebook.export_lines(decisions, "research"))
+        assert lines[1].endswith(",2026-03-02T23:59:59Z\r\n")
+        stored = db.session.scalars(select(utc_text(Choice.decided_at)).order_by(Choice.id))
+        assert [timestamp_cell(value) for value in stored][:3] == [
+            format_timestamp(row.decided_at) for row in gradebook.decision_rows(decisions)
+        ]
+
+    def test_decision_rows_keep_datetimes(self, decisions):
+        assert {type(row.decided_at) for row in gradebook.decision_rows(decisions)} == {datetime}
 
     def test_research_csv_pseudonymised(self, decisions, world):
         lines = list(gradebook.export_lines(decisions, "research", pseudonymise=True))

@@ -10,12 +10,14 @@ import pytest
 from edu.exports.cells import (
     BOM,
     ExportError,
+    cell,
     csv_line,
     csv_lines,
     format_number,
     format_timestamp,
     neutralise,
     single_line,
+    timestamp_cell,
     unique_titles,
 )
 
@@ -196,3 +198,26 @@ def test_repeated_strings_are_neutralised_the_same_every_time():
         assert csv_line(["=cmd", "-3", "a,b", "plain", "-", 'say "hi"']) == (
             '\'=cmd,-3,"a,b",plain,\'-,"say ""hi"""\r\n'
         )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-03-02 09:14:05.999999", "2026-03-02T09:14:05Z"),  # dropped, not rounded
+        ("2026-03-02 09:14:05", "2026-03-02T09:14:05Z"),
+        ("2026-12-31 23:59:59.5", "2026-12-31T23:59:59Z"),
+        (datetime(2026, 3, 2, 9, 14, 5, 999_999), "2026-03-02T09:14:05Z"),
+        (None, ""),
+    ],
+)
+def test_timestamp_cells_from_utc_text_match_format_timestamp(value, expected):
+    assert timestamp_cell(value) == expected
+    if isinstance(value, str):
+        assert timestamp_cell(value) == format_timestamp(datetime.fromisoformat(value))
+
+
+@pytest.mark.parametrize(
+    "value", ["=cmd|' /C calc'!A0", "2026-03-02T09:14:05", "2026-03-02 09:14:05,1", "-3"]
+)
+def test_other_text_in_a_timestamp_column_is_an_ordinary_cell(value):
+    assert timestamp_cell(value) == cell(value)

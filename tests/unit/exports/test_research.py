@@ -108,3 +108,25 @@ def test_tuple_fast_path_writes_the_same_file_as_decision_rows():
         )  # fmt: skip
         assert list(research_csv(rows, secret=secret)) == expected
         assert list(research_csv_tuples(as_tuples, secret=secret)) == expected
+
+
+def test_the_source_is_closed_when_a_row_fails_or_the_reader_stops():
+    closed = []
+
+    def source(rows):
+        try:
+            yield from rows
+        finally:
+            closed.append(True)
+
+    good = tuple(vars(decision()).values())
+    bad = good[:-1]  # a cell short
+    lines = research_csv_tuples(source([good, bad, good]))
+    with pytest.raises(ExportError, match="row 2"):
+        list(lines)
+    assert closed == [True]  # at once, not when the generators are garbage-collected
+
+    lines = research_csv_tuples(source([good, good, good]))
+    next(lines), next(lines)
+    lines.close()
+    assert closed == [True, True]
