@@ -25,6 +25,7 @@ from typing import Final
 
 from flask import current_app
 from sqlalchemy import func, or_, select
+from sqlalchemy.engine import CursorResult, Row
 
 from edu.exports import (
     Assignment as ExportAssignment,
@@ -222,16 +223,28 @@ def _leaderboard_inputs(course: Course) -> Iterator[LeaderboardInput]:
     ).where(ranked_attempts.c.position == 1)
     # Core rows on the session's connection: no ORM row processing for ~100,000 rows.
     rows = db.session.connection().execute(best.execution_options(yield_per=BATCH_STREAM))
-    # Whole batches (not row by row: a server-side cursor would fetch 100 rows a time),
-    # the next one fetched while this one is ranked.
-    for user_id, assignment_id, due_at, points, max_points, completed_at in prefetched(
-        rows.partitions()
-    ):
+    for user_id, assignment_id, due_at, points, max_points, completed_at in _streamed(rows):
         late = due_at is not None and completed_at > due_at
         result = AttemptResult(
             score=points, max_score=max_points, completed_at=completed_at, late=late
         )
         yield LeaderboardInput(learner_id=user_id, assignment_id=assignment_id, attempts=(result,))
+
+
+def _streamed(result: CursorResult) -> Iterator[Row]:
+    """Yield the rows of a streamed (``yield_per``) result, whole batches at a time (a
+    server-side cursor read row by row would make a round trip every 100 rows).
+
+    On PostgreSQL the next batch is read in a thread while the caller works on this one
+    (:func:`edu.services.prefetch.prefetched`): psycopg waits for a whole batch without
+    the GIL. SQLite's driver gives the GIL up and takes it back for every row it steps,
+    so there a reading thread only fights the caller for it: a 5,000-learner research
+    export ran at about 105,000 rows/s with the thread and 130,000 to 150,000 without.
+    """
+    batches = result.partitions()
+    if result.dialect.name == "sqlite":
+        return (row for batch in batches for row in batch)
+    return prefetched(batches)
 
 
 def _standings_fingerprint(course: Course) -> tuple:
@@ -476,11 +489,10 @@ def _decision_tuples(course: Course, *, time_as_text: bool = False) -> Iterator[
         .order_by(Choice.id)
         .execution_options(yield_per=BATCH_STREAM)
     )
-    # Core rows (plain tuples) on the session's connection: no ORM row processing. The
-    # next batch is fetched while this one is written (edu.services.prefetch).
+    # Core rows (plain tuples) on the session's connection: no ORM row processing.
     result = db.session.connection().execute(query)
     try:
-        yield from prefetched(result.partitions())
+        yield from _streamed(result)
     finally:
         result.close()
 

@@ -370,6 +370,18 @@ class TestExports:
             format_timestamp(row.decided_at) for row in gradebook.decision_rows(decisions)
         ]
 
+    def test_rows_are_read_ahead_in_a_thread_only_off_sqlite(self, decisions, monkeypatch):
+        # SQLite's driver retakes the GIL for every row it steps: a reading thread would
+        # slow the export down there (see gradebook._streamed).
+        expected = text(gradebook.export_lines(decisions, "research"))
+        used = []
+        real = gradebook.prefetched
+        monkeypatch.setattr(gradebook, "prefetched", lambda batches: used.append(1) or real(batches))
+        assert text(gradebook.export_lines(decisions, "research")) == expected
+        gradebook.standings(decisions)
+        on_sqlite = db.engine.dialect.name == "sqlite"
+        assert used == ([] if on_sqlite else [1, 1])
+
     def test_decision_rows_keep_datetimes(self, decisions):
         assert {type(row.decided_at) for row in gradebook.decision_rows(decisions)} == {datetime}
 
