@@ -5,8 +5,8 @@
 - the full leaderboard CSV and the per-decision (research) export: the lines of
   ``edu.services.gradebook.export_lines`` written by ``edu.cli.export.write_lines`` to
   ``/dev/null``, which is exactly ``flask export leaderboard|research --course CODE``;
-- the research export's memory: the process's resident set, sampled every few
-  milliseconds while it streams, minus what it was just before.
+- the research export's memory: the process's peak resident set while it streams (the
+  kernel's high-water mark, see :class:`RssPeak`), minus what it was just before.
 
 These call the course owner's public functions; they never reimplement them.
 """
@@ -51,14 +51,43 @@ def rss_bytes() -> int:
         return 0
 
 
+def _high_water_mark() -> int | None:
+    """This process's peak resident set since start or the last reset (VmHWM), or None."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _reset_high_water_mark() -> bool:
+    """Set VmHWM back to the current resident set (Linux 4.0+: ``clear_refs`` value 5)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        return False
+    return _high_water_mark() is not None
+
+
 class RssPeak:
-    """Samples the resident set size in a thread; ``peak`` is the highest seen."""
+    """The highest resident set size while the block runs: ``peak``.
+
+    On Linux it is the kernel's own high-water mark, reset on entry and read on exit, so
+    nothing runs beside the export. A thread sampling every 2 ms, as the first two sessions
+    measured, took 8 to 18 % off a SQLite research export's rate: SQLite's driver releases
+    the GIL on every row, and the sampler took it each time it woke. Where the mark cannot
+    be reset, that thread is still the fallback.
+    """
 
     def __init__(self, interval: float = 0.002) -> None:
         self.interval = interval
         self.peak = rss_bytes()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread: threading.Thread | None = None
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -66,12 +95,17 @@ class RssPeak:
             self._stop.wait(self.interval)
 
     def __enter__(self) -> RssPeak:
-        self._thread.start()
+        if not _reset_high_water_mark():
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join(timeout=5)
+        else:
+            self.peak = max(self.peak, _high_water_mark() or 0)
         self.peak = max(self.peak, rss_bytes())
 
 

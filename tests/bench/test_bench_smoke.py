@@ -18,7 +18,7 @@ from bench.authoring import measure_authoring
 from bench.engine import measure_engine
 from bench.generate import CourseSize, find_course, generate_course, open_attempts
 from bench.generate import prepare_database as prepare
-from bench.leaderboard import growth_table, measure_leaderboard
+from bench.leaderboard import RssPeak, growth_table, measure_leaderboard, rss_bytes
 from bench.report import Figure, table
 from bench.request_path import RequestSettings, WrkResult, bench_app, figures, make_pools
 from bench.sessions import USER_AGENT, login_sessions
@@ -228,3 +228,18 @@ def test_engine_figure_comes_from_the_engine_benchmark():
 def test_report_prints_each_figure_beside_its_target():
     text = table([Figure("a", 1.0, "s", "<= 2 s", True), Figure("b", 3.0, "s", "<= 2 s", False)])
     assert "| ok" in text and "| MISSED" in text
+
+
+@pytest.mark.parametrize("kernel_mark", [True, False])
+def test_rss_peak_sees_memory_freed_before_the_block_ends(monkeypatch, kernel_mark):
+    if not kernel_mark:  # the sampling thread, where the high-water mark cannot be reset
+        monkeypatch.setattr("bench.leaderboard._reset_high_water_mark", lambda: False)
+    baseline = rss_bytes()
+    with RssPeak() as peak:
+        block = bytearray(64 * 2**20)  # zero-filled: every page is touched
+        if not kernel_mark:
+            import time
+
+            time.sleep(0.05)  # let the 2 ms sampler see it
+        del block
+    assert peak.peak - baseline >= 60 * 2**20
