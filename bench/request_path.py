@@ -5,6 +5,8 @@ One gunicorn, started as the README's deployment starts it (``--workers 4``, syn
 wrk then runs, for 16 and 64 concurrent connections, in this order:
 
 - ``hello``: ``GET /bench/hello``, the ceiling;
+- ``user``: ``GET /bench/user``, a page that only loads the logged-in user (context: the
+  node, decision and debrief figures are also given as a share of it);
 - ``node``: ``GET /play/attempts/<id>``, a case decision page (attempts spread over cases);
 - ``decide``: ``POST /play/attempts/<id>/decide`` (CSRF token, engine evaluation, database
   write, feedback page rendered as the answer); every POST is a new decision on an attempt
@@ -38,7 +40,7 @@ from bench.sessions import login_sessions
 from edu import create_app
 from edu.extensions import db
 
-SCENARIOS = ("hello", "node", "decide", "debrief")
+SCENARIOS = ("hello", "user", "node", "decide", "debrief")
 # Issue 10's targets: throughput as a share of the hello route's, and p95 at 16 clients.
 SHARE = {"node": 0.60, "decide": 0.40}
 P95_MS = 50.0
@@ -93,6 +95,7 @@ class Pools:
     node: list[tuple[str, str, str]]
     debrief: list[tuple[str, str, str]]
     hello: list[tuple[str, str, str]]
+    user: list[tuple[str, str, str]]
     decide: dict[str, list[tuple[str, str, str]]]  # one fresh pool per run label
 
 
@@ -127,6 +130,7 @@ def make_pools(
         ],
         debrief=[(f"/play/attempts/{i}/debrief", sessions[u].cookie, "") for i, u in debriefs],
         hello=[("/bench/hello", sessions[a.user_id].cookie, "") for a in node_attempts],
+        user=[("/bench/user", sessions[a.user_id].cookie, "") for a in node_attempts],
         decide={label: [decide_entry(a) for a in pool] for label, pool in decide_attempts.items()},
     )
 
@@ -142,6 +146,7 @@ def _preflight(server: Server, pools: Pools) -> None:
     """One request of each kind, checked, so a broken setup fails loudly before timing."""
     checks = [
         ("hello", pools.hello[0], 200),
+        ("user", pools.user[0], 200),
         ("node", pools.node[0], 200),
         ("debrief", pools.debrief[0], 200),
     ]
@@ -172,7 +177,7 @@ def measure_request_path(
     pools = make_pools(app, course, settings, labels)
     files = {
         name: write_entries(work / f"{name}.lua", getattr(pools, name))
-        for name in ("node", "debrief", "hello")
+        for name in ("node", "debrief", "hello", "user")
     }
     for label, entries in pools.decide.items():
         files[f"decide-{label}"] = write_entries(work / f"decide-{label}.lua", entries)
@@ -236,19 +241,24 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
                 scope=scope,
             )
         )
+    users = {r.connections: r.rps for r in results if r.scenario == "user"}
     for r in results:
         if r.scenario == "hello":
             continue
         runs = hellos[r.connections]
         ceiling = sum(h.rps for h in runs) / len(runs)
         problems = _problems(r)
+        beside_user = ""
+        if r.scenario != "user" and users.get(r.connections):
+            beside_user = f", {_rate(r) / users[r.connections]:.0%} of the user route"
         latency = f"p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms"
         name = f"{r.scenario} c{r.connections}"
+        value = _rate(r)
         if r.scenario == "decide":
-            value, unit = r.decisions_per_s, "decisions/s"
+            unit = "decisions/s"
             latency = f"one POST answered with the feedback page; {latency}"
         else:
-            value, unit = r.rps, "req/s"
+            unit = "req/s"
         share = SHARE.get(r.scenario)
         if share is not None:
             out.append(
@@ -258,7 +268,8 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
                     unit,
                     f">= {share:.0%} of hello ({share * ceiling:,.0f})",
                     value >= share * ceiling and not problems,
-                    note=f"{value / ceiling:.0%} of hello" + (f"; {problems}" if problems else ""),
+                    note=f"{value / ceiling:.0%} of hello{beside_user}"
+                    + (f"; {problems}" if problems else ""),
                     scope=scope,
                 )
             )
@@ -268,15 +279,20 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
                     f"{name} throughput",
                     value,
                     unit,
-                    note=f"{value / ceiling:.0%} of hello",
+                    note=f"{value / ceiling:.0%} of hello{beside_user}"
+                    + (f"; {problems}" if problems else ""),
                     scope=scope,
                 )
             )
-        if r.connections == P95_AT:
+        if r.connections == P95_AT and r.scenario != "user":
             out.append(at_most(f"{name} p95", r.p95_ms, "ms", P95_MS, note=latency, scope=scope))
         else:
             out.append(info(f"{name} p95", r.p95_ms, "ms", note=latency, scope=scope))
     return out
+
+
+def _rate(r: WrkResult) -> float:
+    return r.decisions_per_s if r.scenario == "decide" else r.rps
 
 
 def _problems(r: WrkResult) -> str:

@@ -154,8 +154,11 @@ def test_hello_route_exists_only_in_the_bench_app(generated, monkeypatch, tmp_pa
     monkeypatch.setenv("SECRET_KEY", "bench-secret")
     sys.modules.pop("bench.wsgi_bench", None)
     module = importlib.import_module("bench.wsgi_bench")
-    assert module.app.test_client().get("/bench/hello").data == b"hello"
+    client = module.app.test_client()
+    assert client.get("/bench/hello").data == b"hello"
+    assert client.get("/bench/user").status_code == 302  # to the log-in page
     assert "bench_hello.hello_route" not in app.view_functions
+    assert "bench_hello.user_route" not in app.view_functions
     with module.app.app_context():
         db.engine.dispose()
 
@@ -173,6 +176,7 @@ def _wrk(scenario: str, connections: int, requests: int, **kw) -> WrkResult:
 def test_request_figures_compare_each_route_with_hello():
     results = [
         _wrk("hello", 16, 2000),
+        _wrk("user", 16, 1600),
         _wrk("node", 16, 1400),
         _wrk("decide", 16, 300, new_decisions=300, ok=300, rows_written=301),
         _wrk("debrief", 16, 500),
@@ -180,14 +184,21 @@ def test_request_figures_compare_each_route_with_hello():
     ]
     found = {f.name: f for f in figures(results, "sqlite")}
     assert set(found) == {
-        "hello c16 throughput", "node c16 throughput", "node c16 p95", "decide c16 throughput",
-        "decide c16 p95", "debrief c16 throughput", "debrief c16 p95",
+        "hello c16 throughput", "user c16 throughput", "user c16 p95", "node c16 throughput",
+        "node c16 p95", "decide c16 throughput", "decide c16 p95", "debrief c16 throughput",
+        "debrief c16 p95",
     }  # fmt: skip
     assert found["hello c16 throughput"].value == 1050
     assert found["node c16 throughput"].ok is True  # 700/s >= 60 % of 1,050/s
     assert (
         found["decide c16 throughput"].value == 150 and found["decide c16 throughput"].ok is False
     )
+    # The logged-in-user route is context: a share of hello, no target, and the pages'
+    # shares of it beside theirs of hello.
+    assert found["user c16 throughput"].ok is None and found["user c16 p95"].ok is None
+    assert found["user c16 throughput"].note == "76% of hello"
+    assert found["node c16 throughput"].note == "67% of hello, 88% of the user route"
+    assert found["decide c16 throughput"].note == "14% of hello, 19% of the user route"
     broken = figures([_wrk("hello", 16, 100), _wrk("node", 16, 100, client_errors=3)])
     assert "4xx" in broken[1].note and broken[1].ok is False
     # A decision answered with a redirect (say, back to the form) is not a decision.
