@@ -5,8 +5,8 @@ batch of rows, and turning rows into CSV text in Python. Done one after the othe
 waits add up (a third of a PostgreSQL research export). psycopg waits for a whole batch
 without the GIL, so a thread that fetches batch n+1 while the caller formats batch n
 overlaps the two. SQLite's driver gives the GIL up and takes it back for every row, so
-there a reading thread only competes with the caller: :func:`edu.services.gradebook`'s
-exports read SQLite rows in line.
+there a reading thread only competes with the caller: the exports of :mod:`edu.services.gradebook`
+read SQLite rows in line.
 
 The thread is the only user of the result while the caller iterates, and it has finished
 (or was stopped and joined) before ``prefetched`` returns, so the connection is never used
