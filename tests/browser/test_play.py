@@ -124,6 +124,9 @@ def test_pages_fit_a_phone(live_server, phone_page, resident):
     login(phone_page, live_server.url, resident.email, PASSWORD)
     start_case(phone_page, live_server.url, "A short test patient")
     phone_page.get_by_role("button", name="Continue").click()
+    # The click posts a form; measure the decision page once it is there, not the document
+    # in between (evaluating during the navigation once found no documentElement).
+    phone_page.get_by_role("button", name="Submit choice").wait_for()
     assert phone_page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     phone_page.goto(f"{live_server.url}/play/")
     assert phone_page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
