@@ -121,9 +121,19 @@ def run_axe(page) -> list[dict]:
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
+def follow(locator) -> None:
+    """Click a link or a submit button and return once the page it leads to has loaded.
+
+    A bare ``click()`` can return while the old document is being replaced; reading or
+    reloading the page then races the navigation (seen in CI as "Not attached to an active
+    page" from ``reload()`` and a null ``documentElement`` from ``evaluate()``).
+    """
+    with locator.page.expect_navigation():
+        locator.click()
+
+
 def login(page, base_url: str, email: str, password: str) -> None:
     page.goto(f"{base_url}/auth/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Log in"))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import login, run_axe
+from tests.browser.conftest import follow, login, run_axe
 from tests.factories import PASSWORD, create_user, sync_fixture_cases
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
@@ -18,28 +18,26 @@ def resident(live_app):
 
 def start_case(page, base, title):
     page.goto(f"{base}/play/")
-    page.locator(".catalog-entry", has_text=title).get_by_role("button").first.click()
-    page.wait_for_load_state()
+    follow(page.locator(".catalog-entry", has_text=title).get_by_role("button").first)
 
 
 def choose(page, label):
     page.get_by_label(label).check()
-    page.get_by_role("button", name="Submit choice").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Submit choice"))
 
 
 def test_the_preferred_path_ends_well_with_full_marks(live_server, page, resident):
     login(page, live_server.url, resident.email, PASSWORD)
     start_case(page, live_server.url, "A short test patient")
     assert run_axe(page) == []
-    page.get_by_role("button", name="Continue").click()
+    follow(page.get_by_role("button", name="Continue"))
     assert page.get_by_text("Patient now").is_visible()
     assert run_axe(page) == []
     choose(page, "Pertuzumab + trastuzumab + docetaxel")
     assert page.locator(".verdict").first.inner_text().strip().endswith("Preferred")
     assert "The author's teaching note for THP." in page.content()
     assert run_axe(page) == []
-    page.get_by_role("link", name="See the debrief").click()
+    follow(page.get_by_role("link", name="See the debrief"))
     assert "10 / 10 points" in page.locator(".score").inner_text()
     assert run_axe(page) == []
 
@@ -47,16 +45,16 @@ def test_the_preferred_path_ends_well_with_full_marks(live_server, page, residen
 def test_a_wrong_turn_branches_to_second_line_and_shows_the_pitfall(live_server, page, resident):
     login(page, live_server.url, resident.email, PASSWORD)
     start_case(page, live_server.url, "A short test patient")
-    page.get_by_role("button", name="Continue").click()
+    follow(page.get_by_role("button", name="Continue"))
     choose(page, "Trastuzumab + paclitaxel")
     assert "Not recommended" in page.locator(".verdict").first.inner_text()
     assert page.locator(".pitfall").count() == 1
-    page.get_by_role("link", name="Continue").click()
+    follow(page.get_by_role("link", name="Continue"))
     assert "The liver lesions grow." in page.content()
-    page.get_by_role("button", name="Continue").click()
+    follow(page.get_by_role("button", name="Continue"))
     assert "line 2" in page.locator(".patient-panel").inner_text()
     choose(page, "Trastuzumab deruxtecan")
-    page.get_by_role("link", name="See the debrief").click()
+    follow(page.get_by_role("link", name="See the debrief"))
     assert "10 / 20 points" in page.locator(".score").inner_text()
     assert page.get_by_role("heading", name="Pitfalls you walked into").is_visible()
 
@@ -64,7 +62,7 @@ def test_a_wrong_turn_branches_to_second_line_and_shows_the_pitfall(live_server,
 def test_reload_resumes_where_the_learner_stopped(live_server, page, resident):
     login(page, live_server.url, resident.email, PASSWORD)
     start_case(page, live_server.url, "A short test patient")
-    page.get_by_role("button", name="Continue").click()
+    follow(page.get_by_role("button", name="Continue"))
     page.reload()
     assert page.get_by_text("Which first-line regimen do you recommend?").is_visible()
     page.goto(f"{live_server.url}/play/")
@@ -79,7 +77,7 @@ def test_feedback_has_its_own_address_so_a_reload_does_not_post_again(
 ):
     login(page, live_server.url, resident.email, PASSWORD)
     start_case(page, live_server.url, "A short test patient")
-    page.get_by_role("button", name="Continue").click()
+    follow(page.get_by_role("button", name="Continue"))
     choose(page, "Trastuzumab + paclitaxel")
     # The POST answered with the feedback; app.js put the feedback's own address in the bar.
     assert page.url.endswith("/steps/1"), page.url
@@ -97,7 +95,7 @@ def test_feedback_has_its_own_address_so_a_reload_does_not_post_again(
 def test_the_back_button_cannot_change_a_scored_choice(live_server, page, resident):
     login(page, live_server.url, resident.email, PASSWORD)
     start_case(page, live_server.url, "A short test patient")
-    page.get_by_role("button", name="Continue").click()
+    follow(page.get_by_role("button", name="Continue"))
     choose(page, "Trastuzumab + paclitaxel")
     page.go_back()
     if page.get_by_label("Pertuzumab + trastuzumab + docetaxel").count():
@@ -113,20 +111,17 @@ def test_a_quiz_item_by_item_with_feedback(live_server, page, resident):
     choose(page, "A. 1,200 mg pertuzumab / 600 mg trastuzumab subcutaneously")
     assert "Correct" in page.locator(".verdict").first.inner_text()
     assert run_axe(page) == []
-    page.get_by_role("link", name="Continue").click()
+    follow(page.get_by_role("link", name="Continue"))
     choose(page, "A. Only at baseline")
     assert "Incorrect" in page.locator(".verdict").first.inner_text()
-    page.get_by_role("link", name="See the debrief").click()
+    follow(page.get_by_role("link", name="See the debrief"))
     assert "10 / 20 points" in page.locator(".score").inner_text()
 
 
 def test_pages_fit_a_phone(live_server, phone_page, resident):
     login(phone_page, live_server.url, resident.email, PASSWORD)
     start_case(phone_page, live_server.url, "A short test patient")
-    phone_page.get_by_role("button", name="Continue").click()
-    # The click posts a form; measure the decision page once it is there, not the document
-    # in between (evaluating during the navigation once found no documentElement).
-    phone_page.get_by_role("button", name="Submit choice").wait_for()
+    follow(phone_page.get_by_role("button", name="Continue"))
     assert phone_page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     phone_page.goto(f"{live_server.url}/play/")
     assert phone_page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
