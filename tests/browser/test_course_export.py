@@ -1,7 +1,7 @@
 """An instructor downloads a leaderboard export through the real pages."""
 
 from edu.services import courses
-from tests.browser.conftest import login, run_axe
+from tests.browser.conftest import follow, login, run_axe
 from tests.course_factories import at, make_attempt, make_case, make_user
 from tests.factories import PASSWORD, create_course, enrol
 
@@ -17,8 +17,8 @@ def test_instructor_downloads_the_leaderboard_csv(live_server, page, tmp_path):
 
     login(page, live_server.url, instructor.email, PASSWORD)
     page.goto(f"{live_server.url}/courses/")
-    page.get_by_role("link", name="HER2 module").click()
-    page.get_by_role("link", name="Leaderboard", exact=True).click()
+    follow(page.get_by_role("link", name="HER2 module"))
+    follow(page.get_by_role("link", name="Leaderboard", exact=True))
     assert page.get_by_role("rowheader", name="Rita Resident").is_visible()
 
     with page.expect_download() as download_info:
