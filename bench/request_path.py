@@ -177,7 +177,8 @@ def measure_request_path(
     pools = make_pools(app, course, settings, labels)
     files = {
         name: write_entries(work / f"{name}.lua", getattr(pools, name))
-        for name in ("node", "debrief", "hello", "user")
+        for name in SCENARIOS
+        if name != "decide"  # decisions get one fresh pool per run, below
     }
     for label, entries in pools.decide.items():
         files[f"decide-{label}"] = write_entries(work / f"decide-{label}.lua", entries)
@@ -248,12 +249,12 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
         runs = hellos[r.connections]
         ceiling = sum(h.rps for h in runs) / len(runs)
         problems = _problems(r)
+        value = _rate(r)
         beside_user = ""
         if r.scenario != "user" and users.get(r.connections):
-            beside_user = f", {_rate(r) / users[r.connections]:.0%} of the user route"
+            beside_user = f", {value / users[r.connections]:.0%} of the user route"
         latency = f"p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms"
         name = f"{r.scenario} c{r.connections}"
-        value = _rate(r)
         if r.scenario == "decide":
             unit = "decisions/s"
             latency = f"one POST answered with the feedback page; {latency}"

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Final
 
 from flask import current_app
@@ -243,7 +244,7 @@ def _streamed(result: CursorResult) -> Iterator[Row]:
     """
     batches = result.partitions()
     if result.dialect.name == "sqlite":
-        return (row for batch in batches for row in batch)
+        return chain.from_iterable(batches)
     return prefetched(batches)
 
 
