@@ -35,6 +35,7 @@ from bench.bulk import ATTEMPT_COLUMNS, CHOICE_COLUMNS, USER_COLUMNS, BulkWriter
 from bench.walks import Playable, Walk, build_playables
 from edu.extensions import db
 from edu.models import CaseRecord, Course
+from edu.models.best_attempts import rebuild_best_attempts
 
 BENCH_PASSWORD = "bench-password-2026"
 TITLE_PREFIX = "edu bench course"
@@ -209,6 +210,10 @@ def generate_course(
             )
         with db.engine.begin() as conn:
             BulkWriter(conn).finish(("users", "courses", "assignments", "attempts", "choices"))
+        with db.engine.begin() as conn:
+            # The bulk insert bypasses the ORM that keeps best_attempts: fill it as a
+            # course's own play would have.
+            counts["best_attempts"] = rebuild_best_attempts(conn, course_id)
         if db.engine.dialect.name == "postgresql":
             # What autovacuum would have done by the time a course is this big.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from edu.extensions import db
-from edu.models import Attempt, CaseRecord, CaseVersion, Choice, Course, Role, User
+from edu.models import Attempt, BestAttempt, CaseRecord, CaseVersion, Choice, Course, Role, User
 from tests.factories import PASSWORD
 
 T0 = datetime(2026, 3, 2, 9, 0, 0)
@@ -134,3 +135,26 @@ def make_choice(
     db.session.add(choice)
     db.session.commit()
     return choice
+
+
+def expected_best() -> dict[tuple[int, int, int], tuple]:
+    """Each (course, learner, case)'s best counted attempt, worked out in Python from
+    every attempt with the leaderboard's rule: (attempt id, points, max points, completed at)."""
+    best: dict[tuple[int, int, int], tuple] = {}
+    for a in db.session.scalars(select(Attempt).order_by(Attempt.id)):
+        if a.course_id is None or a.status != "completed" or a.preview or a.completed_at is None:
+            continue
+        key = (a.course_id, a.user_id, a.case_id)
+        candidate = (-a.points, a.completed_at, a.id)
+        if key not in best or candidate < best[key][0]:
+            best[key] = (candidate, (a.id, a.points, a.max_points, a.completed_at))
+    return {key: value for key, (_, value) in best.items()}
+
+
+def stored_best() -> dict[tuple[int, int, int], tuple]:
+    """What ``best_attempts`` holds, in the form of :func:`expected_best`."""
+    db.session.expire_all()
+    return {
+        (b.course_id, b.user_id, b.case_id): (b.attempt_id, b.points, b.max_points, b.completed_at)
+        for b in db.session.scalars(select(BestAttempt))
+    }

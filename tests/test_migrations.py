@@ -45,3 +45,39 @@ def test_upgrade_to_head_then_models_and_migrations_agree(fresh_database_url):
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_0004_fills_best_attempts_from_the_attempts_already_there(fresh_database_url):
+    """Upgrading a database that has attempts gives the table the ORM would have kept."""
+    from tests.course_factories import (
+        at,
+        expected_best,
+        make_attempt,
+        make_case,
+        make_user,
+        stored_best,
+    )
+    from tests.factories import create_course, enrol
+
+    app = make_test_app(fresh_database_url)
+    with app.app_context():
+        upgrade()
+        owner = make_user("instructor")
+        course = create_course(owner, "Migrated course")
+        case = make_case("migrated-case")
+        learners = [make_user() for _ in range(3)]
+        for n, learner in enumerate(learners):
+            enrol(course, learner)
+            make_attempt(learner, case, course, points=10 * n, completed_at=at(n))
+            make_attempt(learner, case, course, points=10 * n, completed_at=at(n + 1))
+            make_attempt(learner, case, course, points=30, completed_at=at(5), preview=True)
+            make_attempt(learner, case, None, points=30, completed_at=at(5))
+        kept = stored_best()
+        assert kept == expected_best() and len(kept) == 3
+        db.session.remove()
+        downgrade(revision="0003_attempts_standings_index")
+        assert "best_attempts" not in inspect(db.engine).get_table_names()
+        upgrade()
+        assert stored_best() == kept
+        db.session.remove()
+        db.engine.dispose()

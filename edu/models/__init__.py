@@ -5,6 +5,7 @@ table (Indico's ``import_all_models`` idea).
 """
 
 from edu.models.attempts import Attempt, Choice, ChoiceScore
+from edu.models.best_attempts import BestAttempt
 from edu.models.courses import Assignment, Course, Enrolment
 from edu.models.library import CaseAuthor, CaseRecord, CaseVersion
 from edu.models.users import Role, User
@@ -12,6 +13,7 @@ from edu.models.users import Role, User
 __all__ = [
     "Assignment",
     "Attempt",
+    "BestAttempt",
     "CaseAuthor",
     "CaseRecord",
     "CaseVersion",

@@ -7,9 +7,11 @@ Moodle files carry points with a "points possible" per column. An attempt is lat
 ``completed_at > due_at``. Ranking and tie-breaks are :func:`edu.scoring.rank_rows`, called
 from exactly one place, :func:`standings`.
 
-Memory and speed: the database picks each learner's best attempt per assignment (a window
-function), so Python ranks about learners x assignments rows, and the result is cached per
-course under the rule documented on :func:`standings`. Export rows then load learners'
+Memory and speed: each learner's best attempt per assignment is read from
+``best_attempts`` (:mod:`edu.models.best_attempts`, kept by the ORM), or picked by the
+database with a window function when late attempts do not count; so Python ranks about
+learners x assignments rows, and the result is cached per course under the rule
+documented on :func:`standings`. Export rows then load learners'
 names in batches of :data:`BATCH` in rank order; the research export is one query streamed
 as plain tuples, so neither a file nor the full list of users or choices is ever held at
 once.
@@ -25,7 +27,7 @@ from itertools import chain
 from typing import Final
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.engine import CursorResult, Row
 
 from edu.exports import (
@@ -44,6 +46,7 @@ from edu.extensions import db
 from edu.models import (
     Assignment,
     Attempt,
+    BestAttempt,
     CaseRecord,
     CaseVersion,
     Choice,
@@ -164,28 +167,78 @@ def export_assignments(course: Course) -> tuple[ExportAssignment, ...]:
 def _leaderboard_inputs(course: Course) -> Iterator[LeaderboardInput]:
     """Every enrolled resident, then each resident's best counted attempt per assignment.
 
-    The database picks the best attempt (``ROW_NUMBER()`` over learner and assignment, by
-    points, then the earlier completion, then the attempt id), so Python receives one row
-    per (learner, assignment) instead of every attempt. The order is the one
-    :func:`edu.scoring.rank_rows` applies, so its result is the same as if it had seen every
-    attempt. Late attempts are filtered out here when the course does not count them, as
-    ``rank_rows`` would have done.
+    Python receives one row per (learner, assignment) instead of every attempt, in the
+    order :func:`edu.scoring.rank_rows` applies, so its result is the same as if it had
+    seen every attempt. The best attempts come from ``best_attempts`` (kept by the ORM,
+    :mod:`edu.models.best_attempts`), one narrow row per grade, unless the course does not
+    count late attempts and has a due time: then which attempt counts depends on the due
+    time, and the database picks it from the attempts themselves
+    (:func:`_best_on_time_attempts`).
     """
     residents = select(Enrolment.user_id).where(
         Enrolment.course_id == course.id, Enrolment.role == RESIDENT
     )
     for (user_id,) in db.session.execute(residents.execution_options(yield_per=BATCH)):
         yield LeaderboardInput(learner_id=user_id, assignment_id=_NO_ASSIGNMENT)
-    conditions = [
-        Attempt.course_id == course.id,
-        Attempt.status == "completed",
-        Attempt.preview.is_(False),
-        Attempt.completed_at.is_not(None),
-    ]
-    if not course.late_attempts_count:
-        conditions.append(
-            or_(Assignment.due_at.is_(None), Attempt.completed_at <= Assignment.due_at)
+    if course.late_attempts_count or not _has_due_times(course):
+        best = _best_attempts(course)
+    else:
+        best = _best_on_time_attempts(course)
+    # Core rows on the session's connection: no ORM row processing for ~100,000 rows.
+    rows = db.session.connection().execute(best.execution_options(yield_per=BATCH_STREAM))
+    for user_id, assignment_id, due_at, points, max_points, completed_at in _streamed(rows):
+        late = due_at is not None and completed_at > due_at
+        result = AttemptResult(
+            score=points, max_score=max_points, completed_at=completed_at, late=late
         )
+        yield LeaderboardInput(learner_id=user_id, assignment_id=assignment_id, attempts=(result,))
+
+
+def _has_due_times(course: Course) -> bool:
+    return db.session.scalar(
+        select(
+            select(Assignment.id)
+            .where(Assignment.course_id == course.id, Assignment.due_at.is_not(None))
+            .exists()
+        )
+    )
+
+
+def _resident(course_id, user_id):
+    return (
+        (Enrolment.course_id == course_id)
+        & (Enrolment.user_id == user_id)
+        & (Enrolment.role == RESIDENT)
+    )
+
+
+def _best_attempts(course: Course) -> Select:
+    """Each resident's best attempt per assignment, from ``best_attempts``, late or not."""
+    return (
+        select(
+            BestAttempt.user_id,
+            Assignment.id,
+            Assignment.due_at,
+            BestAttempt.points,
+            BestAttempt.max_points,
+            BestAttempt.completed_at,
+        )
+        .join(
+            Assignment,
+            (Assignment.course_id == BestAttempt.course_id)
+            & (Assignment.case_id == BestAttempt.case_id),
+        )
+        .join(Enrolment, _resident(BestAttempt.course_id, BestAttempt.user_id))
+        .where(BestAttempt.course_id == course.id)
+    )
+
+
+def _best_on_time_attempts(course: Course) -> Select:
+    """Each resident's best attempt per assignment among those completed by its due time.
+
+    ``ROW_NUMBER()`` over learner and assignment, by points, then the earlier completion,
+    then the attempt id: the order of ``best_attempts``, over the on-time attempts only.
+    """
     ranked_attempts = (
         select(
             Attempt.user_id.label("user_id"),
@@ -205,16 +258,17 @@ def _leaderboard_inputs(course: Course) -> Iterator[LeaderboardInput]:
             Assignment,
             (Assignment.course_id == Attempt.course_id) & (Assignment.case_id == Attempt.case_id),
         )
-        .join(
-            Enrolment,
-            (Enrolment.course_id == Attempt.course_id)
-            & (Enrolment.user_id == Attempt.user_id)
-            & (Enrolment.role == RESIDENT),
+        .join(Enrolment, _resident(Attempt.course_id, Attempt.user_id))
+        .where(
+            Attempt.course_id == course.id,
+            Attempt.status == "completed",
+            Attempt.preview.is_(False),
+            Attempt.completed_at.is_not(None),
+            or_(Assignment.due_at.is_(None), Attempt.completed_at <= Assignment.due_at),
         )
-        .where(*conditions)
         .subquery()
     )
-    best = select(
+    return select(
         ranked_attempts.c.user_id,
         ranked_attempts.c.assignment_id,
         ranked_attempts.c.due_at,
@@ -222,14 +276,6 @@ def _leaderboard_inputs(course: Course) -> Iterator[LeaderboardInput]:
         ranked_attempts.c.max_points,
         ranked_attempts.c.completed_at,
     ).where(ranked_attempts.c.position == 1)
-    # Core rows on the session's connection: no ORM row processing for ~100,000 rows.
-    rows = db.session.connection().execute(best.execution_options(yield_per=BATCH_STREAM))
-    for user_id, assignment_id, due_at, points, max_points, completed_at in _streamed(rows):
-        late = due_at is not None and completed_at > due_at
-        result = AttemptResult(
-            score=points, max_score=max_points, completed_at=completed_at, late=late
-        )
-        yield LeaderboardInput(learner_id=user_id, assignment_id=assignment_id, attempts=(result,))
 
 
 def _streamed(result: CursorResult) -> Iterator[Row]:
