@@ -63,7 +63,7 @@ class BestAttempt(db.Model):
     completed_at: Mapped[datetime]
 
 
-def _counted():
+def counted_attempts():
     """The attempts the leaderboard counts (late ones included: see the module)."""
     return and_(
         Attempt.course_id.is_not(None),
@@ -73,7 +73,7 @@ def _counted():
     )
 
 
-def _best_first():
+def best_first():
     """The order that picks a group's best attempt: :func:`edu.scoring.rank_rows`' rule."""
     return (Attempt.points.desc(), Attempt.completed_at.asc(), Attempt.id.asc())
 
@@ -149,12 +149,12 @@ def refresh_groups(connection: Connection, changed: dict[Group, set[int]]) -> No
         best = (
             select(*_source_columns())
             .where(
-                _counted(),
+                counted_attempts(),
                 Attempt.course_id == course_id,
                 Attempt.user_id == user_id,
                 Attempt.case_id == case_id,
             )
-            .order_by(*_best_first())
+            .order_by(*best_first())
             .limit(1)
         )
         insert = _insert(connection.dialect.name).from_select(list(_COLUMNS), best)
@@ -173,10 +173,10 @@ def rebuild_best_attempts(connection: Connection, course_id: int | None = None) 
         func.row_number()
         .over(
             partition_by=(Attempt.course_id, Attempt.user_id, Attempt.case_id),
-            order_by=_best_first(),
+            order_by=best_first(),
         )
         .label("position"),
-    ).where(_counted())
+    ).where(counted_attempts())
     removed = delete(table)
     if course_id is not None:
         ranked = ranked.where(Attempt.course_id == course_id)
@@ -240,14 +240,12 @@ def _changes(session: Session) -> tuple[list[dict], dict[Group, set[int]]]:
         if isinstance(attempt, Attempt) and _is_counted(attempt):
             offered.append(_row(attempt))
     for attempt in session.dirty:
-        # Attempts in progress (nearly every flush during play) stop at the first test.
-        if (
-            not isinstance(attempt, Attempt)
-            or attempt.status != COMPLETED
-            and (COMPLETED not in inspect(attempt).attrs.status.history.deleted)
-        ):
+        if not isinstance(attempt, Attempt):
             continue
         attrs = inspect(attempt).attrs
+        # Attempts in progress (nearly every flush during play) stop here.
+        if attempt.status != COMPLETED and COMPLETED not in attrs.status.history.deleted:
+            continue
         if not any(attrs[name].history.has_changes() for name in _WATCHED):
             continue
         if _may_have_counted(attempt, attrs):

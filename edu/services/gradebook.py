@@ -55,6 +55,7 @@ from edu.models import (
     User,
 )
 from edu.models._time import utc_text
+from edu.models.best_attempts import best_first, counted_attempts
 from edu.scoring import (
     AttemptResult,
     LeaderboardInput,
@@ -250,7 +251,7 @@ def _best_on_time_attempts(course: Course) -> Select:
             func.row_number()
             .over(
                 partition_by=(Attempt.user_id, Assignment.id),
-                order_by=(Attempt.points.desc(), Attempt.completed_at.asc(), Attempt.id.asc()),
+                order_by=best_first(),
             )
             .label("position"),
         )
@@ -260,10 +261,8 @@ def _best_on_time_attempts(course: Course) -> Select:
         )
         .join(Enrolment, _resident(Attempt.course_id, Attempt.user_id))
         .where(
+            counted_attempts(),
             Attempt.course_id == course.id,
-            Attempt.status == "completed",
-            Attempt.preview.is_(False),
-            Attempt.completed_at.is_not(None),
             or_(Assignment.due_at.is_(None), Attempt.completed_at <= Assignment.due_at),
         )
         .subquery()

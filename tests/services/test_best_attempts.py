@@ -43,6 +43,21 @@ def world(app):
     return courses, cases, learners
 
 
+def finished_attempts(world, *, count: int, seed: int) -> None:
+    """``count`` finished attempts spread over the world's courses, cases and learners,
+    with few distinct points and times, so ties really happen."""
+    courses, cases, learners = world
+    rng = random.Random(seed)
+    for _ in range(count):
+        make_attempt(
+            rng.choice(learners),
+            rng.choice(cases),
+            rng.choice(courses),
+            points=rng.choice([0, 10, 20]),
+            completed_at=at(rng.choice([1, 2, 3])),
+        )
+
+
 def test_the_table_follows_every_change_to_the_attempts(world):
     courses, cases, learners = world
     rng = random.Random(7)
@@ -80,16 +95,8 @@ def test_the_table_follows_every_change_to_the_attempts(world):
 
 
 def test_a_rebuild_gives_the_same_table(world):
-    courses, cases, learners = world
-    rng = random.Random(11)
-    for _ in range(40):
-        make_attempt(
-            rng.choice(learners),
-            rng.choice(cases),
-            rng.choice(courses),
-            points=rng.choice([0, 10, 20]),
-            completed_at=at(rng.choice([1, 2, 3])),
-        )
+    courses, _, _ = world
+    finished_attempts(world, count=40, seed=11)
     kept = stored_best()
     with db.engine.begin() as conn:
         written = rebuild_best_attempts(conn, courses[0].id)
@@ -160,16 +167,8 @@ def test_a_decision_that_does_not_finish_the_attempt_leaves_the_table_alone(worl
 
 def test_the_standings_read_from_the_table_match_the_attempts(world):
     """With no due time, the table's rows are exactly what the window over attempts picks."""
-    courses, cases, learners = world
-    rng = random.Random(3)
-    for _ in range(50):
-        make_attempt(
-            rng.choice(learners),
-            rng.choice(cases),
-            rng.choice(courses),
-            points=rng.choice([0, 10, 20]),
-            completed_at=at(rng.choice([1, 2, 3])),
-        )
+    courses, _, _ = world
+    finished_attempts(world, count=50, seed=3)
     for course in courses:
         from_table = db.session.execute(gradebook._best_attempts(course)).all()
         from_attempts = db.session.execute(gradebook._best_on_time_attempts(course)).all()
