@@ -51,14 +51,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     security.init_app(app)
 
-    from edu.models import User
     from edu.models.users import configure_password_hashing
+    from edu.services.accounts import signed_in_user
 
     configure_password_hashing(app.config["PASSWORD_HASH_METHOD"])
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(signed_in_user)
 
 
 # Every blueprint, listed in one place (no auto-discovery), with its URL prefix.

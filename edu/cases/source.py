@@ -174,6 +174,12 @@ def load_yaml(text: str, first_line: int, report: Report) -> tuple[object, dict[
     return value, locations
 
 
+_TOO_DEEP = (
+    f"the front matter is nested more than {MAX_YAML_DEPTH} levels deep: "
+    "flatten it (see docs/case-format.md for the keys)"
+)
+
+
 def _scan_events(text: str, first_line: int, report: Report) -> bool:
     """Walk the YAML event stream once (iteratively) to refuse aliases and deep nesting."""
     depth = 0
@@ -195,11 +201,7 @@ def _scan_events(text: str, first_line: int, report: Report) -> bool:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_YAML_DEPTH:
-                    report.error(
-                        line,
-                        f"the front matter is nested more than {MAX_YAML_DEPTH} levels deep: "
-                        "flatten it (see docs/case-format.md for the keys)",
-                    )
+                    report.error(line, _TOO_DEEP)
                     return False
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
@@ -207,7 +209,11 @@ def _scan_events(text: str, first_line: int, report: Report) -> bool:
                 report.error(first_line, "the front matter is far too long: keep it to the keys")
                 return False
     except yaml.MarkedYAMLError as exc:
-        report.error(_mark_line(exc, first_line), _yaml_message(exc, first_line))
+        # PyYAML 6.0.4 and later stop at a nesting limit of their own while reading ahead,
+        # before the event that would cross ours: the same problem, told the same way.
+        too_deep = "nesting depth" in (exc.problem or "")
+        message = _TOO_DEEP if too_deep else _yaml_message(exc, first_line)
+        report.error(_mark_line(exc, first_line), message)
         return False
     except Exception as exc:  # noqa: BLE001 - a third-party parser on hostile input
         report.error(first_line, f"the front matter cannot be read ({exc}): fix the YAML")

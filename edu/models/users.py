@@ -72,3 +72,29 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class SignedInUser(UserMixin):
+    """The logged-in account as one request sees it: a read-only copy of its row.
+
+    Flask-Login loads the user on every request. Building a full ORM ``User`` for that
+    (identity map, instance state, the session's bookkeeping) cost more than the rest of a
+    play page's database work, so each request reads just these columns with one Core
+    select instead (``edu.services.accounts.signed_in_user``). The row is still read on
+    every request, so a deactivation or a role change applies to the very next one.
+    Services that write to the account load the ORM ``User`` by ``id``.
+    """
+
+    def __init__(self, id: int, email: str, name: str, role: str, is_active_account: bool):
+        self.id = id
+        self.email = email
+        self.name = name
+        self.role = role
+        self.is_active_account = bool(is_active_account)
+
+    is_active = User.is_active
+    is_admin = User.is_admin
+    is_instructor = User.is_instructor
+
+    def __repr__(self) -> str:
+        return f"<SignedInUser {self.email} {self.role}>"

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from werkzeug.security import generate_password_hash
 
 from edu.extensions import db
 from edu.models import Role, User
 from edu.models import users as users_model
 from edu.models._time import utcnow
+from edu.models.users import SignedInUser
 
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
@@ -47,6 +48,27 @@ class AccountError(ValueError):
     def __init__(self, message: str, field: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+@cache
+def _signed_in_columns():
+    # Built once; SQLAlchemy then runs it from its compiled cache.
+    users = User.__table__
+    return select(
+        users.c.id, users.c.email, users.c.name, users.c.role, users.c.is_active_account
+    ).where(users.c.id == bindparam("user_id"))
+
+
+def signed_in_user(user_id: str) -> SignedInUser | None:
+    """The account behind a session's user id, read fresh from the database (None if gone).
+
+    Flask-Login calls this once per request; see :class:`SignedInUser` for why it is a
+    plain copy of the row rather than an ORM object.
+    """
+    if not user_id.isdigit():
+        return None
+    row = db.session.connection().execute(_signed_in_columns(), {"user_id": int(user_id)}).first()
+    return SignedInUser(*row) if row is not None else None
 
 
 def normalise_email(email: str) -> str:
