@@ -72,11 +72,13 @@ BLUEPRINTS = (
 def _register_blueprints(app: Flask) -> None:
     from importlib import import_module
 
+    from edu.web import fragments
     from edu.web.errors import init_app as init_errors
 
     for module, prefix in BLUEPRINTS:
         app.register_blueprint(import_module(module).bp, url_prefix=prefix)
     init_errors(app)
+    fragments.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """Start page, health check and the site navigation."""
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from typing import NamedTuple
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -22,19 +24,51 @@ NAV = (
 
 @bp.app_context_processor
 def navigation():
-    def nav_items():
-        items = []
-        for endpoint, label, audience in NAV:
-            if endpoint not in current_app.view_functions:
-                continue
-            if audience == "instructor" and not current_user.is_instructor:
-                continue
-            if audience == "admin" and not current_user.is_admin:
-                continue
-            items.append((endpoint, label))
-        return items
+    return {"nav_items": nav_items, "site": site_links()}
 
-    return {"nav_items": nav_items}
+
+# The layout's links depend only on where the app is mounted and, for the navigation, on
+# the user's role, yet every page built them again with ``url_for``: they are built once
+# per app, mount point and role, and kept on the app.
+class SiteLinks(NamedTuple):
+    css: str
+    js: str
+    home: str
+    login: str
+    register: str
+    logout: str
+
+
+def site_links() -> SiteLinks:
+    """The addresses every page's layout links to."""
+    cache = current_app.extensions.setdefault("edu_site_links", {})
+    links = cache.get(request.script_root)
+    if links is None:
+        links = cache[request.script_root] = SiteLinks(
+            css=url_for("static", filename="css/app.css"),
+            js=url_for("static", filename="js/app.js"),
+            home=url_for("main.home"),
+            login=url_for("auth.login"),
+            register=url_for("auth.register"),
+            logout=url_for("auth.logout"),
+        )
+    return links
+
+
+def nav_items() -> tuple[tuple[str, str, str], ...]:
+    """``(endpoint, label, address)`` of each navigation link the current user may see."""
+    cache = current_app.extensions.setdefault("edu_nav_items", {})
+    key = (request.script_root, getattr(current_user, "role", None))
+    items = cache.get(key)
+    if items is None:
+        items = cache[key] = tuple(
+            (endpoint, label, url_for(endpoint))
+            for endpoint, label, audience in NAV
+            if endpoint in current_app.view_functions
+            and (audience != "instructor" or current_user.is_instructor)
+            and (audience != "admin" or current_user.is_admin)
+        )
+    return items
 
 
 @bp.route("/")

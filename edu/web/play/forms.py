@@ -3,7 +3,16 @@ from wtforms import HiddenField, IntegerField, RadioField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 
-class StepForm(FlaskForm):
+class PlayForm(FlaskForm):
+    """A play-page post. Its CSRF token is checked once, by ``CSRFProtect`` before the view
+    (it guards every POST of the app), not a second time by the form: a decision is the
+    hottest write in edu and the second check cost a signature verification each time."""
+
+    class Meta:
+        csrf = False
+
+
+class StepForm(PlayForm):
     """Carries the step the learner saw, so a stale or replayed post is recognised."""
 
     step = IntegerField(validators=[InputRequired()])
@@ -15,7 +24,7 @@ class DecisionForm(StepForm):
     )
 
 
-class StartForm(FlaskForm):
+class StartForm(PlayForm):
     course_id = IntegerField(validators=[Optional()])
     mode = HiddenField(default="practice")
     restart = HiddenField(default="")
