@@ -34,7 +34,6 @@ def catalog_page():
         tags=catalog.all_tags(),
         tag=tag,
         query=query or "",
-        form=StartForm(),
     )
 
 
