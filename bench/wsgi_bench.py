@@ -6,8 +6,9 @@ routes on a blueprint registered only here (never in edu itself):
 - ``GET /bench/hello`` runs through the same server, the same app and the same
   before/after-request hooks (security headers, session, rate limiter) as the real pages,
   so its throughput is the ceiling the real routes are compared with (issue 10's targets);
-- ``GET /bench/user`` also requires a log-in, as every play page does: a database session
-  and Flask-Login's user load, nothing else. It is context, not a target: the share of a
+- ``GET /bench/user`` also requires a log-in and reads as every play page does (read-only,
+  ``edu.web.access.read_only``): a database session and Flask-Login's user load, nothing
+  else. It is context, not a target: the share of a
   play page's cost that is the page's own.
 """
 
@@ -15,6 +16,7 @@ from flask import Blueprint, Flask
 from flask_login import current_user, login_required
 
 from edu import create_app
+from edu.web.access import read_only
 
 hello = Blueprint("bench_hello", __name__)
 
@@ -26,6 +28,7 @@ def hello_route() -> str:
 
 
 @hello.route("/bench/user")
+@read_only
 @login_required
 def user_route() -> str:
     """The cheapest logged-in page: the user loaded from the database, as on every play page."""

@@ -134,6 +134,14 @@ def offer(connection: Connection, rows: list[dict]) -> None:
     connection.execute(statement, rows)
 
 
+def offer_if_counted(connection: Connection, attempt: Attempt) -> None:
+    """The upkeep for an attempt written without the ORM (``edu.services.play``'s
+    decisions), which the flush listener below never sees: offer it if it now counts.
+    Only for an attempt that did not count before the write (one still in progress)."""
+    if _is_counted(attempt):
+        offer(connection, [_row(attempt)])
+
+
 def refresh_groups(connection: Connection, changed: dict[Group, set[int]]) -> None:
     """Work out the best attempt of each group again; ``changed`` maps a group to the ids
     of its attempts that were counted and that this transaction changed or deleted (a

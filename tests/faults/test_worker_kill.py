@@ -34,7 +34,7 @@ from tests.security.world import make_user
 CLIENTS = 6
 PROGRESS = 6  # acknowledged decisions between two kills (so each kill hits a busy server)
 # Where the workers die, in order: anywhere, then at the kill points inside a decision.
-KILLS = ("anywhere", "flushed", "committed", "flushed", "committed")
+KILLS = ("anywhere", "written", "committed", "written", "committed")
 _FEEDBACK = re.compile(r"^(?:https?://[^/]+)?/play/attempts/(\d+)/steps/(\d+)$")
 _ATTEMPT = re.compile(r"^(?:https?://[^/]+)?/play/attempts/(\d+)(?:/debrief)?$")
 _OPTION = re.compile(r'name="option"[^>]*value="([A-Z0-9_]+)"')

@@ -1,7 +1,7 @@
 """``gunicorn tests.faults.wsgi_kill_points:app``: the real app, with places to be killed.
 
 The app is ``wsgi:app`` unchanged, plus two pauses in ``play.decide`` that a fault test
-can arm: ``flushed`` (the choice is written inside the open transaction, not committed)
+can arm: ``written`` (the choice is written inside the open transaction, not committed)
 and ``committed`` (the transaction is committed, the answer not yet sent). An armed
 worker reaching one writes its pid to ``victim`` in EDU_KILL_POINTS_DIR and waits there
 for the test's SIGKILL, so the kill lands exactly there instead of wherever it falls.
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask import has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from edu.services.guidelines import current_library
@@ -43,9 +44,11 @@ def _pause_if_armed(phase: str) -> None:
     time.sleep(10)  # the test kills us long before this ends
 
 
-@event.listens_for(Session, "after_flush_postexec")
-def _flushed(session, flush_context) -> None:
-    _pause_if_armed("flushed")
+@event.listens_for(Engine, "commit")
+def _written(connection) -> None:
+    # Called before the DBAPI commit: the decision's statements have run (decide writes
+    # with Core statements, so there is no ORM flush to wait for), nothing is committed.
+    _pause_if_armed("written")
 
 
 @event.listens_for(Session, "after_commit")

@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from edu.extensions import db
 from edu.models import Attempt, Choice
+from edu.models.best_attempts import BestAttempt
 from edu.services import catalog, feedback, play
 from tests.factories import create_course, create_user, enrol, sync_fixture_cases
 from tests.races import race_decisions
@@ -141,6 +143,85 @@ class TestDeciding:
         assert "P6" in choice.pitfalls
         view = feedback.feedback_view(attempt, choice)
         assert any("Trastuzumab deruxtecan" in label for label in view.preferred)
+
+
+class TestWhatADecisionStores:
+    """A decision writes its two rows with Core statements (``play._store_decision``): the
+    rows, the objects left in memory and the best-attempt table must all agree."""
+
+    def test_the_objects_in_memory_are_what_the_database_holds(self, short_case, resident):
+        attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
+        version = attempt.lock_version
+        choice = play.decide(attempt.id, resident.id, 1, "TH_TAXANE").choice
+        assert attempt.lock_version == version + 1
+        assert choice in db.session and choice.id is not None
+        in_memory = {
+            "attempt": (attempt.path, attempt.current_node, attempt.points, attempt.status,
+                        attempt.lock_version, attempt.updated_at),
+            "choice": (choice.id, choice.step, choice.verdict, choice.points, choice.rule,
+                       choice.pitfalls, choice.decided_at),
+        }  # fmt: skip
+        attempt_id, choice_id = attempt.id, choice.id
+        db.session.expunge_all()
+        stored_attempt = db.session.get(Attempt, attempt_id)
+        stored_choice = db.session.get(Choice, choice_id)
+        a, c = stored_attempt, stored_choice
+        assert in_memory == {
+            "attempt": (a.path, a.current_node, a.points, a.status, a.lock_version, a.updated_at),
+            "choice": (c.id, c.step, c.verdict, c.points, c.rule, c.pitfalls, c.decided_at),
+        }
+        assert stored_attempt.path[1] == ["first-line", "TH_TAXANE"]
+
+    def test_a_quiz_answer_stores_an_empty_rule(self, quiz, resident):
+        attempt = play.start_attempt(resident.id, quiz)
+        choice_id = play.decide(attempt.id, resident.id, 0, "A").choice.id
+        db.session.expunge_all()
+        assert db.session.get(Choice, choice_id).rule == ""
+
+    def test_an_attempt_moved_on_by_another_request_is_not_written(self, short_case, resident):
+        attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
+        # Another request moves the attempt on between our read and our write (on a
+        # connection of its own: the attempt in memory keeps the version it read).
+        table = Attempt.__table__
+        with db.engine.begin() as other:
+            other.execute(
+                table.update()
+                .where(table.c.id == attempt.id)
+                .values(lock_version=table.c.lock_version + 1)
+            )
+        attempt_id, user_id = attempt.id, resident.id
+        with pytest.raises(StaleDataError):
+            play._store_decision(
+                attempt,
+                play.document_of(attempt),
+                play._score_case_choice(attempt, play.document_of(attempt), 1, "TH_TAXANE")[0],
+                [["start", None], ["first-line", "TH_TAXANE"], ["progression", None]],
+            )
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Choice)) == 0
+        assert db.session.get(Attempt, attempt_id).path == [["start", None], ["first-line", None]]
+        assert play.decide(attempt_id, user_id, 1, "TH_TAXANE").recorded
+
+    def test_finishing_a_course_attempt_makes_it_the_learners_best(self, short_case, resident):
+        course = create_course(create_user("instructor"))
+        enrol(course, resident)
+        first = play.start_attempt(resident.id, short_case, course_id=course.id)
+        walk_to_first_decision(first, resident)
+        play.decide(first.id, resident.id, 1, "ANTHRACYCLINE_TRASTUZUMAB")  # contraindicated
+        play.advance(first.id, resident.id, 2)
+        play.decide(first.id, resident.id, 3, "T_DM1")
+        assert first.status == "completed"
+        best = db.session.get(BestAttempt, (course.id, resident.id, short_case.id))
+        assert (best.attempt_id, best.points) == (first.id, first.points)
+        better = walk_to_first_decision(
+            play.start_attempt(resident.id, short_case, course_id=course.id, restart=True),
+            resident,
+        )
+        play.decide(better.id, resident.id, 1, "THP_DOCETAXEL")  # preferred: full marks
+        assert better.status == "completed" and better.points > first.points
+        db.session.expire_all()
+        best = db.session.get(BestAttempt, (course.id, resident.id, short_case.id))
+        assert (best.attempt_id, best.points) == (better.id, better.points)
 
 
 def test_concurrent_identical_submissions_store_one_choice(short_case, resident, database_url):

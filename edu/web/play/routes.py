@@ -8,7 +8,7 @@ from edu.extensions import db
 from edu.models import CaseRecord, CaseVersion, Enrolment
 from edu.services import authoring, catalog, courses, feedback, play
 from edu.services.guidelines import current_library
-from edu.web.access import instructor_required
+from edu.web.access import instructor_required, read_only
 from edu.web.play.forms import DecisionForm, StartForm, StepForm
 
 bp = Blueprint("play", __name__)
@@ -98,6 +98,7 @@ def preview(version_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>")
+@read_only
 @login_required
 def attempt(attempt_id: int):
     """The node the learner is at: narrative, decision or quiz question."""
@@ -147,6 +148,7 @@ def decide(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/steps/<int:step>", endpoint="feedback")
+@read_only
 @login_required
 def feedback_page(attempt_id: int, step: int):
     """Feedback on the choice made at ``step``: verdict, why, evidence, pitfall."""
@@ -171,6 +173,7 @@ def _feedback_response(current, choice):
 
 
 @bp.route("/attempts/<int:attempt_id>/debrief")
+@read_only
 @login_required
 def debrief(attempt_id: int):
     """The end of an attempt: score, each decision, pitfalls, references, try again."""
