@@ -12,10 +12,17 @@ from dataclasses import dataclass, field
 
 from edu.cases import Case, PatientState, QuizBank, QuizItem, state_on_path
 from edu.guideline import Guideline, Judgement
-from edu.models import Attempt, Choice
 from edu.services.content import html
 from edu.services.memo import BoundedCache
-from edu.services.play import QUIZ_END, current_step, document_of, guideline_of, judged_at
+from edu.services.play import (
+    QUIZ_END,
+    ShownAttempt,
+    ShownChoice,
+    current_step,
+    document_of,
+    guideline_of,
+    judged_at,
+)
 
 VERDICT_WORDS = {
     "preferred": "Preferred",
@@ -35,7 +42,7 @@ class PanelRow:
 
 @dataclass(frozen=True)
 class NodeView:
-    attempt: Attempt
+    attempt: ShownAttempt
     step: int
     kind: str  # narrative | decision | ending | quiz | finished
     title: str
@@ -63,7 +70,7 @@ class PitfallView:
 
 @dataclass(frozen=True)
 class FeedbackView:
-    choice: Choice
+    choice: ShownChoice
     title: str
     chosen_label: str
     verdict_word: str
@@ -78,7 +85,7 @@ class FeedbackView:
 
 @dataclass
 class Debrief:
-    attempt: Attempt
+    attempt: ShownAttempt
     title: str
     outcome: str | None
     debrief_html: str
@@ -94,7 +101,7 @@ class Debrief:
 # --- the current node ---------------------------------------------------------------------
 
 
-def node_view(attempt: Attempt) -> NodeView:
+def node_view(attempt: ShownAttempt) -> NodeView:
     """Return what the learner sees at the attempt's current step."""
     document = document_of(attempt)
     step = current_step(attempt)
@@ -131,7 +138,7 @@ def _panel_on_path(case: Case, path: list, guideline: Guideline) -> tuple[PanelR
     return panel
 
 
-def _quiz_view(attempt: Attempt, bank: QuizBank, step: int) -> NodeView:
+def _quiz_view(attempt: ShownAttempt, bank: QuizBank, step: int) -> NodeView:
     total = len(bank.items)
     if attempt.current_node == QUIZ_END or attempt.status != "in_progress":
         return NodeView(attempt, step, "finished", bank.title, "", progress=100)
@@ -250,13 +257,13 @@ def _distance_to_ending(case: Case) -> dict[str, int]:
 # --- feedback on one choice ---------------------------------------------------------------
 
 
-def feedback_view(attempt: Attempt, choice: Choice) -> FeedbackView:
+def feedback_view(attempt: ShownAttempt, choice: ShownChoice) -> FeedbackView:
     """Return the feedback for a stored choice (recomputed under its pinned guideline)."""
     return _feedback_view(attempt, document_of(attempt), guideline_of(attempt), choice)
 
 
 def _feedback_view(
-    attempt: Attempt, document: Case | QuizBank, guideline: Guideline, choice: Choice
+    attempt: ShownAttempt, document: Case | QuizBank, guideline: Guideline, choice: ShownChoice
 ) -> FeedbackView:
     if isinstance(document, QuizBank):
         return _quiz_feedback(attempt, document, choice, guideline)
@@ -281,7 +288,7 @@ def _feedback_view(
 
 
 def _quiz_feedback(
-    attempt: Attempt, bank: QuizBank, choice: Choice, guideline: Guideline
+    attempt: ShownAttempt, bank: QuizBank, choice: ShownChoice, guideline: Guideline
 ) -> FeedbackView:
     item = _item(bank, choice.node_id)
     key_text = item.choice(item.answer) or ""
@@ -321,7 +328,7 @@ def _pitfalls(guideline: Guideline, pitfall_ids) -> tuple[PitfallView, ...]:
 # --- the debrief --------------------------------------------------------------------------
 
 
-def debrief(attempt: Attempt) -> Debrief:
+def debrief(attempt: ShownAttempt) -> Debrief:
     """Return the end-of-attempt summary: score, every decision, pitfalls, references."""
     document = document_of(attempt)
     if isinstance(document, Case):
@@ -358,7 +365,7 @@ def debrief(attempt: Attempt) -> Debrief:
     )
 
 
-def judgement_for(attempt: Attempt, choice: Choice) -> Judgement:
+def judgement_for(attempt: ShownAttempt, choice: ShownChoice) -> Judgement:
     """The judgement a case choice was scored on (recomputed; used by re-scoring checks)."""
     case = document_of(attempt)
     return judged_at(attempt, case, attempt.path[: choice.step + 1]).judgements[choice.option_code]

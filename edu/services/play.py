@@ -10,12 +10,12 @@ write we roll back and answer with what is already stored.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from functools import cache
 from types import MappingProxyType
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached, undefer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -181,19 +181,117 @@ def _attempt_for_play():
     )
 
 
-def document_of(attempt: Attempt) -> Case | QuizBank:
+@dataclass(frozen=True, slots=True)
+class ChoiceSnapshot:
+    """A stored choice as the read-only pages show it (see :class:`AttemptSnapshot`)."""
+
+    id: int
+    attempt_id: int
+    step: int
+    node_id: str
+    decision: str
+    option_code: str
+    verdict: str
+    rule: str
+    points: float
+    max_points: float
+    safety_error: bool
+    pitfalls: list
+    guideline_version: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptSnapshot:
+    """A read-only copy of an attempt, for the pages that only show it (node, feedback,
+    debrief): the row, the facts ``get_attempt`` loads with it, and its choices when asked
+    for. Read with Core statements, since building the ORM object was a good part of a node
+    page's cost; anything that changes an attempt loads the ORM ``Attempt`` instead."""
+
+    id: int
+    user_id: int
+    case_id: int
+    case_version_id: int
+    course_id: int | None
+    kind: str
+    mode: str
+    guideline_version: str
+    status: str
+    preview: bool
+    path: list
+    current_node: str
+    points: float
+    max_points: float
+    started_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    deadline_at: datetime | None
+    lock_version: int
+    version_hash: str
+    case_slug: str
+    course_points_scheme: dict | None
+    choices: tuple[ChoiceSnapshot, ...] = ()
+
+
+# What the read-side functions below accept: they only read an attempt's attributes.
+ShownAttempt = Attempt | AttemptSnapshot
+ShownChoice = Choice | ChoiceSnapshot
+
+
+def read_attempt(attempt_id: int, user_id: int, *, with_choices: bool = False) -> AttemptSnapshot:
+    """Return a read-only copy of the learner's own attempt (with its choices, in step
+    order, if ``with_choices``); anyone else's is reported as missing.
+
+    :raises AttemptNotFound: no attempt with that id belongs to ``user_id``.
+    """
+    connection = db.session.connection()
+    row = connection.execute(_snapshot_query(), {"attempt_id": attempt_id}).first()
+    if row is None or row.user_id != user_id:
+        raise AttemptNotFound("There is no such attempt.")
+    choices = ()
+    if with_choices:
+        rows = connection.execute(_choices_query(), {"attempt_id": attempt_id})
+        choices = tuple(ChoiceSnapshot(*choice) for choice in rows)
+    return AttemptSnapshot(*row, choices=choices)
+
+
+@cache
+def _snapshot_query():
+    # The table's columns in the dataclass's order, then the three facts ``get_attempt``
+    # undefers, as the same scalar subqueries. Built once.
+    table, mapper = Attempt.__table__, inspect(Attempt)
+    facts = [
+        mapper.column_attrs[name].expression.label(name)
+        for name in ("version_hash", "case_slug", "course_points_scheme")
+    ]
+    columns = [table.c[f.name] for f in fields(AttemptSnapshot)[: -len(facts) - 1]]
+    return select(*columns, *facts).where(table.c.id == bindparam("attempt_id"))
+
+
+@cache
+def _choices_query():
+    table = Choice.__table__
+    columns = [table.c[f.name] for f in fields(ChoiceSnapshot)]
+    return (
+        select(*columns)
+        .where(table.c.attempt_id == bindparam("attempt_id"))
+        .order_by(table.c.step)
+    )
+
+
+def document_of(attempt: ShownAttempt) -> Case | QuizBank:
     """The attempt's parsed case or quiz bank (its Markdown is read only on a cache miss)."""
     return parsed_by_id(attempt.case_version_id, attempt.version_hash)
 
 
-def guideline_of(attempt: Attempt) -> Guideline:
+def guideline_of(attempt: ShownAttempt) -> Guideline:
     return current_library().get(attempt.guideline_version)
 
 
 # --- moving on and deciding -----------------------------------------------------------------
 
 
-def current_step(attempt: Attempt) -> int:
+def current_step(attempt: ShownAttempt) -> int:
     """The index in ``attempt.path`` of the node the learner is at."""
     return len(attempt.path) - 1
 
@@ -476,7 +574,7 @@ class Judged:
 _JUDGED: BoundedCache[Judged] = BoundedCache(2048)
 
 
-def judged_at(attempt: Attempt, case: Case, path: list) -> Judged:
+def judged_at(attempt: ShownAttempt, case: Case, path: list) -> Judged:
     """Return the judgements and best available verdict at the decision ending ``path``."""
     guideline = guideline_of(attempt)
     key = (
@@ -516,7 +614,7 @@ def _judge(guideline: Guideline, case: Case, path: list) -> Judged:
     )
 
 
-def best_available_verdict(attempt: Attempt, case: Case, path: list) -> str:
+def best_available_verdict(attempt: ShownAttempt, case: Case, path: list) -> str:
     """The best verdict the guideline gives ANY option of this decision for this patient.
 
     It is ``preferred`` except where the guideline prefers nothing (pregnancy), which makes
@@ -530,7 +628,7 @@ def _state_at(case: Case, path: list):
     return state_on_path(case, [(n, c) for n, c in path[:-1]] + [(node_id, None)])
 
 
-def judge_options(attempt: Attempt, case: Case, path: list) -> dict[str, Judgement]:
+def judge_options(attempt: ShownAttempt, case: Case, path: list) -> dict[str, Judgement]:
     """Return the guideline's judgement of every option at the decision ending ``path``.
 
     Pure and repeatable: the same path under the same guideline version gives the same

@@ -1,5 +1,6 @@
 """The play service: attempts persist, choices are scored once, the path drives the patient."""
 
+from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from edu.extensions import db
-from edu.models import Attempt, Choice
+from edu.models import Attempt, CaseRecord, Choice
 from edu.models.best_attempts import BestAttempt
 from edu.services import catalog, feedback, play
 from tests.factories import create_course, create_user, enrol, sync_fixture_cases
@@ -222,6 +223,65 @@ class TestWhatADecisionStores:
         db.session.expire_all()
         best = db.session.get(BestAttempt, (course.id, resident.id, short_case.id))
         assert (best.attempt_id, best.points) == (better.id, better.points)
+
+
+class TestReadOnlyCopies:
+    """``play.read_attempt``: what the node, feedback and debrief pages show, read with
+    Core statements, must be exactly what the ORM loads."""
+
+    def test_the_copy_holds_what_the_orm_loads(self, resident):
+        sync_fixture_cases(FIXTURES / "play-short.md")
+        case = db.session.scalar(select(CaseRecord).where(CaseRecord.slug == "play-short"))
+        course = create_course(
+            create_user("instructor"), points_scheme={**FULL_SCHEME, "not_recommended": 3}
+        )
+        enrol(course, resident)
+        attempt = walk_to_first_decision(
+            play.start_attempt(resident.id, case, course_id=course.id), resident
+        )
+        play.decide(attempt.id, resident.id, 1, "TH_TAXANE")
+        play.advance(attempt.id, resident.id, 2)
+        play.decide(attempt.id, resident.id, 3, "T_DXD")
+        attempt_id, user_id = attempt.id, resident.id
+        db.session.expunge_all()
+        loaded = play.get_attempt(attempt_id, user_id)
+        copy = play.read_attempt(attempt_id, user_id, with_choices=True)
+        for field in fields(play.AttemptSnapshot):
+            if field.name != "choices":
+                assert getattr(copy, field.name) == getattr(loaded, field.name), field.name
+        assert copy.course_points_scheme["not_recommended"] == 3
+        assert [c.step for c in copy.choices] == [1, 3]
+        for stored, shown in zip(loaded.choices, copy.choices, strict=True):
+            for field in fields(play.ChoiceSnapshot):
+                assert getattr(shown, field.name) == getattr(stored, field.name), field.name
+        assert play.read_attempt(attempt_id, user_id).choices == ()
+
+    def test_the_pages_built_from_the_copy_are_those_built_from_the_orm(
+        self, short_case, resident
+    ):
+        def after_the_first_field(view) -> list:  # the first is the attempt or choice itself
+            return [getattr(view, field.name) for field in fields(view)[1:]]
+
+        attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
+        shown = feedback.node_view(play.read_attempt(attempt.id, resident.id))
+        assert after_the_first_field(shown) == after_the_first_field(feedback.node_view(attempt))
+        assert shown.options and shown.panel
+        play.decide(attempt.id, resident.id, 1, "THP_DOCETAXEL")
+        copy = play.read_attempt(attempt.id, resident.id, with_choices=True)
+        assert after_the_first_field(feedback.feedback_view(copy, copy.choices[0])) == (
+            after_the_first_field(feedback.feedback_view(attempt, attempt.choices[0]))
+        )
+        shown, loaded = feedback.debrief(copy), feedback.debrief(attempt)
+        assert (shown.points, shown.max_points, shown.outcome, len(shown.decisions)) == (
+            loaded.points, loaded.max_points, loaded.outcome, 1
+        )
+
+    def test_someone_elses_attempt_is_not_found(self, short_case, resident):
+        attempt = play.start_attempt(resident.id, short_case)
+        with pytest.raises(play.AttemptNotFound):
+            play.read_attempt(attempt.id, create_user("resident").id)
+        with pytest.raises(play.AttemptNotFound):
+            play.read_attempt(attempt.id + 1000, resident.id)
 
 
 def test_concurrent_identical_submissions_store_one_choice(short_case, resident, database_url):

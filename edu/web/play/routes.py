@@ -21,6 +21,14 @@ def _own_attempt(attempt_id: int):
         abort(404)
 
 
+def _own_attempt_to_show(attempt_id: int, *, with_choices: bool = False):
+    """The learner's attempt as a read-only copy, for pages that change nothing."""
+    try:
+        return play.read_attempt(attempt_id, current_user.id, with_choices=with_choices)
+    except play.AttemptNotFound:
+        abort(404)
+
+
 @bp.route("/", endpoint="catalog")
 @login_required
 def catalog_page():
@@ -102,7 +110,7 @@ def preview(version_id: int):
 @login_required
 def attempt(attempt_id: int):
     """The node the learner is at: narrative, decision or quiz question."""
-    current = _own_attempt(attempt_id)
+    current = _own_attempt_to_show(attempt_id)
     if current.status != "in_progress":
         return redirect(url_for("play.debrief", attempt_id=current.id))
     # The forms are plain HTML with ``csrf_token()`` (no form objects to build for a GET);
@@ -152,7 +160,7 @@ def decide(attempt_id: int):
 @login_required
 def feedback_page(attempt_id: int, step: int):
     """Feedback on the choice made at ``step``: verdict, why, evidence, pitfall."""
-    current = _own_attempt(attempt_id)
+    current = _own_attempt_to_show(attempt_id, with_choices=True)
     choice = next((c for c in current.choices if c.step == step), None)
     if choice is None:
         abort(404)
@@ -177,7 +185,7 @@ def _feedback_response(current, choice):
 @login_required
 def debrief(attempt_id: int):
     """The end of an attempt: score, each decision, pitfalls, references, try again."""
-    current = _own_attempt(attempt_id)
+    current = _own_attempt_to_show(attempt_id, with_choices=True)
     if current.status == "in_progress":
         return redirect(url_for("play.attempt", attempt_id=current.id))
     return render_template(
