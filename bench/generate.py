@@ -23,12 +23,13 @@ import json
 import random
 import secrets
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 from werkzeug.security import generate_password_hash
 
 from bench.bulk import ATTEMPT_COLUMNS, CHOICE_COLUMNS, USER_COLUMNS, BulkWriter
@@ -215,9 +216,12 @@ def generate_course(
             # course's own play would have.
             counts["best_attempts"] = rebuild_best_attempts(conn, course_id)
         if db.engine.dialect.name == "postgresql":
-            # What autovacuum would have done by the time a course is this big.
+            # What autovacuum would have done by the time a course is this big; and the
+            # checkpoint the server would long since have made of the bulk load, which
+            # otherwise writes it out during the load runs and stalls their commits.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
+                _checkpoint(conn, say)
         counts["users"] += 1
         return GeneratedCourse(
             size=size,
@@ -230,6 +234,13 @@ def generate_course(
             counts=counts,
             seconds=time.perf_counter() - started,
         )
+
+
+def _checkpoint(conn, say: Callable[[str], None]) -> None:
+    try:
+        conn.exec_driver_sql("CHECKPOINT")
+    except DBAPIError as error:  # CHECKPOINT needs a superuser or pg_checkpoint
+        say(f"  no CHECKPOINT after the bulk load ({error.orig}); commits may stall on it")
 
 
 def _interleave(records: Sequence[CaseRecord]) -> list[CaseRecord]:
