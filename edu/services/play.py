@@ -450,21 +450,21 @@ def _store_decision(attempt: Attempt, document: Case | QuizBank, choice: Choice,
     :raises IntegrityError: this step's choice is already stored (a concurrent twin).
     :raises StaleDataError: another request moved the attempt on first.
     """
+    version = attempt.lock_version
     changes = _moved(document, path)
     changes["points"] = (attempt.points or 0) + choice.points
     changes["max_points"] = (attempt.max_points or 0) + choice.max_points
+    changes["lock_version"] = version + 1
     choice.decided_at = changes["updated_at"]
     connection = db.session.connection()
     values = {column: getattr(choice, column) for column in _CHOICE_VALUES}
     choice.id = connection.execute(_insert_choice(), values).inserted_primary_key[0]
-    version = attempt.lock_version
     moved = connection.execute(
-        _move_attempt(),
-        {**changes, "lock_version": version + 1, "b_id": attempt.id, "b_version": version},
+        _move_attempt(), {**changes, "b_id": attempt.id, "b_version": version}
     )
     if moved.rowcount != 1:
         raise StaleDataError(f"attempt {attempt.id} was moved on by another request")
-    for name, value in {**changes, "lock_version": version + 1}.items():
+    for name, value in changes.items():
         set_committed_value(attempt, name, value)
     best_attempts.offer_if_counted(connection, attempt)
     _commit_keeping_loaded_state()  # no ORM changes are pending: this commits the statements
@@ -472,10 +472,8 @@ def _store_decision(attempt: Attempt, document: Case | QuizBank, choice: Choice,
     db.session.add(choice)  # persistent as stored, without a flush
 
 
-_CHOICE_VALUES = (
-    "attempt_id", "step", "node_id", "decision", "option_code", "verdict", "rule", "points",
-    "max_points", "safety_error", "pitfalls", "guideline_version", "decided_at",
-)  # fmt: skip
+# The columns a decision inserts: all of a stored choice's but the id the database assigns.
+_CHOICE_VALUES = tuple(f.name for f in fields(ChoiceSnapshot) if f.name != "id")
 
 
 @cache
