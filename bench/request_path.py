@@ -2,7 +2,8 @@
 
 One gunicorn, started as the README's deployment starts it (``--workers 4``, sync workers,
 ``EDU_ENV=production``), serves ``bench.wsgi_bench:app``: the real app plus a hello route.
-wrk then runs, for 16 and 64 concurrent connections, in this order:
+wrk then runs, for 16 and 64 concurrent connections, these routes, with a hello run before
+and after each of the others (``run_order``):
 
 - ``hello``: ``GET /bench/hello``, the ceiling;
 - ``user``: ``GET /bench/user``, a page that only loads the logged-in user (context: the
@@ -13,8 +14,8 @@ wrk then runs, for 16 and 64 concurrent connections, in this order:
   nobody else touches;
 - ``debrief``: ``GET /play/attempts/<id>/debrief`` of completed case attempts.
 
-Throughput is compared with the hello route's from the same run, so the ratios hold across
-machines. Every wrk run is bounded (``-d``), and so is every wait for the server.
+Throughput is compared with the hello route's in the runs just before and after it, so the
+ratios hold across machines and across the drift of one machine's speed. Every wrk run is bounded (``-d``), and so is every wait for the server.
 """
 
 from __future__ import annotations
@@ -55,9 +56,29 @@ class RequestSettings:
     workers: int = 4  # the README's gunicorn --workers
     threads: int = 2  # wrk threads (the machine has 2 cores)
     # Upper bound on decisions per second, to size the pool of fresh attempts for a run.
-    decide_rate_cap: int = 900
+    decide_rate_cap: int = 1500
     node_pool: int = 1500
     debrief_pool: int = 1500
+
+    @property
+    def hello_duration(self) -> int:
+        # The hello runs between the others (run_order) only track the machine's speed;
+        # at thousands of requests a second, half as long measures it as well.
+        return max(2, self.duration // 2)
+
+
+def run_order() -> list[str]:
+    """The runs at one concurrency: hello before and after every other route.
+
+    A virtual machine's speed drifts by a third within minutes, so each route is compared
+    with the hello runs just before and just after it (``figures``), not with one hello
+    run a few minutes away.
+    """
+    order = ["hello"]
+    for scenario in SCENARIOS:
+        if scenario != "hello":
+            order += [scenario, "hello"]
+    return order
 
 
 def bench_app(database: BenchDatabase, secret: str, instance: Path) -> Flask:
@@ -192,15 +213,13 @@ def measure_request_path(
             name = "decide-warmup" if scenario == "decide" else scenario
             run_wrk(wrk, server, scenario, files[name], 8, settings.warmup, settings.threads)
         for connections in settings.concurrency:
-            # The ceiling is measured before and after the real routes and averaged, so a
-            # change in the machine's load during the block counts on both sides.
-            for scenario in (*SCENARIOS, "hello"):
+            for scenario in run_order():
                 name = f"decide-c{connections}" if scenario == "decide" else scenario
                 before = _choices(app) if scenario == "decide" else None
+                duration = settings.hello_duration if scenario == "hello" else settings.duration
                 result = run_wrk(
-                    wrk, server, scenario, files[name], connections, settings.duration,
-                    settings.threads,
-                )  # fmt: skip
+                    wrk, server, scenario, files[name], connections, duration, settings.threads
+                )
                 if before is not None:
                     result.rows_written = _choices(app) - before
                 results.append(result)
@@ -236,18 +255,17 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
                 f"hello c{connections} throughput",
                 sum(rates) / len(rates),
                 "req/s",
-                note="mean of runs before and after: "
+                note="mean of its runs: "
                 + ", ".join(f"{x:,.0f}" for x in rates)
                 + f"; p95 {max(h.p95_ms for h in runs):.1f} ms",
                 scope=scope,
             )
         )
     users = {r.connections: r.rps for r in results if r.scenario == "user"}
-    for r in results:
+    for index, r in enumerate(results):
         if r.scenario == "hello":
             continue
-        runs = hellos[r.connections]
-        ceiling = sum(h.rps for h in runs) / len(runs)
+        ceiling = _ceiling_beside(results, index)
         problems = _problems(r)
         value = _rate(r)
         beside_user = ""
@@ -290,6 +308,25 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
         else:
             out.append(info(f"{name} p95", r.p95_ms, "ms", note=latency, scope=scope))
     return out
+
+
+def _ceiling_beside(results: Sequence[WrkResult], index: int) -> float:
+    """The hello throughput to compare ``results[index]`` with: the mean of the hello runs
+    at its concurrency just before and just after it (either alone if only one exists)."""
+    connections = results[index].connections
+    hellos = [r for r in results if r.scenario == "hello" and r.connections == connections]
+
+    def nearest(runs):
+        return next(
+            (r for r in runs if r.scenario == "hello" and r.connections == connections), None
+        )
+
+    beside = [
+        r
+        for r in (nearest(reversed(results[:index])), nearest(results[index + 1 :]))
+        if r is not None
+    ] or hellos
+    return sum(h.rps for h in beside) / len(beside)
 
 
 def _rate(r: WrkResult) -> float:

@@ -121,18 +121,19 @@ def _scorer(guideline_version: str, path: list, kind: str) -> Attempt:
     )
 
 
-def _template(choice) -> ChoiceTemplate:
+def _template(choice: dict) -> ChoiceTemplate:
+    """A scored choice's column values (as the play service's scorers give them)."""
     return ChoiceTemplate(
-        step=choice.step,
-        node_id=choice.node_id,
-        decision=choice.decision,
-        option_code=choice.option_code,
-        verdict=choice.verdict,
-        rule=choice.rule or "",
-        points=choice.points,
-        max_points=choice.max_points,
-        safety_error=bool(choice.safety_error),
-        pitfalls_json=json.dumps(list(choice.pitfalls or [])),
+        step=choice["step"],
+        node_id=choice["node_id"],
+        decision=choice["decision"],
+        option_code=choice["option_code"],
+        verdict=choice["verdict"],
+        rule=choice["rule"] or "",
+        points=choice["points"],
+        max_points=choice["max_points"],
+        safety_error=bool(choice["safety_error"]),
+        pitfalls_json=json.dumps(list(choice["pitfalls"] or [])),
     )
 
 

@@ -10,15 +10,14 @@ write we roll back and answer with what is already stored.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from functools import cache
 from types import MappingProxyType
 
 from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached, undefer
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from edu.cases import Case, QuizBank, state_on_path
@@ -53,10 +52,15 @@ class InvalidChoice(PlayError):
 
 @dataclass(frozen=True)
 class DecisionOutcome:
-    """What happened to a submitted choice: ``recorded`` is False for a replay."""
+    """What happened to a submitted choice: ``recorded`` is False for a replay.
 
-    choice: Choice
+    ``attempt`` is a read-only copy of the attempt as it stands after the decision, and
+    ``choice`` the choice stored at that step (this one, or the one stored before it).
+    """
+
+    choice: ShownChoice
     recorded: bool
+    attempt: ShownAttempt
 
 
 # --- starting and resuming ----------------------------------------------------------------
@@ -318,18 +322,25 @@ def decide(attempt_id: int, user_id: int, step: int, option_code: str) -> Decisi
     A second submission for the same step (back button, double tap, two tabs, a replayed
     request) stores nothing and returns the choice already stored.
 
+    The attempt is read as a copy and written with Core statements (``_store_decision``):
+    a decision is edu's hottest write, and loading and flushing ORM objects was over a
+    tenth of it. An ``Attempt`` this session holds is expired by the commit as usual.
+
+    :raises AttemptNotFound: no attempt with that id belongs to ``user_id``.
     :raises InvalidChoice: the step is not a decision the learner is at, or the option is
         not offered there.
     """
-    attempt = get_attempt(attempt_id, user_id)
+    attempt = read_attempt(attempt_id, user_id)
     # The path records every answered step, so only an earlier step can have a stored
     # choice: a new decision needs no query to know it is new (a concurrent twin is still
     # caught below, by the database).
     if 0 <= step < current_step(attempt) and attempt.path[step][1] is not None:
         existing = _choice_at(attempt.id, step)
         if existing is not None:
-            return DecisionOutcome(existing, recorded=False)
-    _expire_if_late(attempt)
+            return DecisionOutcome(existing, recorded=False, attempt=attempt)
+    if _past_deadline(attempt):
+        _expire_if_late(get_attempt(attempt_id, user_id))  # rare: the ORM path closes it
+        raise InvalidChoice("This attempt is finished; start a new one to play again.")
     if attempt.status != "in_progress":
         raise InvalidChoice("This attempt is finished; start a new one to play again.")
     if step != current_step(attempt):
@@ -340,18 +351,21 @@ def decide(attempt_id: int, user_id: int, step: int, option_code: str) -> Decisi
     else:
         choice, next_path = _score_quiz_answer(attempt, document, step, option_code)
     try:
-        _store_decision(attempt, document, choice, next_path)
+        stored, moved = _store_decision(attempt, document, choice, next_path)
     except (IntegrityError, StaleDataError):
         # Someone else stored this step first; theirs is the one that counts.
         db.session.rollback()
-        stored = _choice_at(attempt.id, step)
-        if stored is None:
+        existing = _choice_at(attempt.id, step)
+        if existing is None:
             raise
-        return DecisionOutcome(stored, recorded=False)
-    return DecisionOutcome(choice, recorded=True)
+        return DecisionOutcome(existing, recorded=False, attempt=read_attempt(attempt_id, user_id))
+    return DecisionOutcome(stored, recorded=True, attempt=moved)
 
 
-def _score_case_choice(attempt: Attempt, case: Case, step: int, code: str) -> tuple[Choice, list]:
+def _score_case_choice(
+    attempt: AttemptSnapshot, case: Case, step: int, code: str
+) -> tuple[dict, list]:
+    """The choice's column values (all but its id) and the path it leads the attempt on."""
     node = case.nodes[attempt.current_node]
     option = node.option(code) if node.kind == "decision" else None
     if option is None:
@@ -364,20 +378,20 @@ def _score_case_choice(attempt: Attempt, case: Case, step: int, code: str) -> tu
         pitfalls=judgement.pitfalls,
         best_available=judged.best_available,
     )
-    choice = Choice(
-        attempt_id=attempt.id,
-        step=step,
-        node_id=node.id,
-        decision=node.decision,
-        option_code=code,
-        verdict=judgement.verdict,
-        rule=judgement.rule,
-        points=score.points,
-        max_points=score.max_points,
-        safety_error=score.safety_error,
-        pitfalls=list(judgement.pitfalls),
-        guideline_version=attempt.guideline_version,
-    )
+    choice = {
+        "attempt_id": attempt.id,
+        "step": step,
+        "node_id": node.id,
+        "decision": node.decision,
+        "option_code": code,
+        "verdict": judgement.verdict,
+        "rule": judgement.rule,
+        "points": score.points,
+        "max_points": score.max_points,
+        "safety_error": score.safety_error,
+        "pitfalls": list(judgement.pitfalls),
+        "guideline_version": attempt.guideline_version,
+    }
     path = [list(entry) for entry in attempt.path]
     path[-1][1] = code
     path.append([option.target, None])
@@ -385,27 +399,28 @@ def _score_case_choice(attempt: Attempt, case: Case, step: int, code: str) -> tu
 
 
 def _score_quiz_answer(
-    attempt: Attempt, bank: QuizBank, step: int, letter: str
-) -> tuple[Choice, list]:
+    attempt: AttemptSnapshot, bank: QuizBank, step: int, letter: str
+) -> tuple[dict, list]:
+    """As ``_score_case_choice``, for an answer to a quiz item."""
     item = next(i for i in bank.items if i.id == attempt.current_node)
     if item.choice(letter) is None:
         raise InvalidChoice("Choose one of the answers offered.")
     correct = letter == item.answer
     score = score_quiz_answer(correct, _points_scheme(attempt), pitfalls=item.pitfalls)
-    choice = Choice(
-        attempt_id=attempt.id,
-        step=step,
-        node_id=item.id,
-        decision=QUIZ_DECISION,
-        option_code=letter,
-        verdict="correct" if correct else "incorrect",
-        rule="",
-        points=score.points,
-        max_points=score.max_points,
-        safety_error=False,
-        pitfalls=list(score.pitfalls),
-        guideline_version=attempt.guideline_version,
-    )
+    choice = {
+        "attempt_id": attempt.id,
+        "step": step,
+        "node_id": item.id,
+        "decision": QUIZ_DECISION,
+        "option_code": letter,
+        "verdict": "correct" if correct else "incorrect",
+        "rule": "",
+        "points": score.points,
+        "max_points": score.max_points,
+        "safety_error": False,
+        "pitfalls": list(score.pitfalls),
+        "guideline_version": attempt.guideline_version,
+    }
     ids = [i.id for i in bank.items]
     position = ids.index(item.id)
     following = ids[position + 1] if position + 1 < len(ids) else QUIZ_END
@@ -436,44 +451,36 @@ def _move_to(attempt: Attempt, document: Case | QuizBank, path: list) -> None:
         setattr(attempt, name, value)
 
 
-def _store_decision(attempt: Attempt, document: Case | QuizBank, choice: Choice, path: list):
-    """Insert ``choice`` and move ``attempt`` along ``path`` in one transaction.
+def _store_decision(
+    attempt: AttemptSnapshot, document: Case | QuizBank, choice: dict, path: list
+) -> tuple[ChoiceSnapshot, AttemptSnapshot]:
+    """Insert ``choice`` and move ``attempt`` along ``path`` in one transaction; return the
+    stored choice and the attempt as it now stands.
 
-    A decision is edu's hottest write, and the ORM's unit of work cost about a quarter of
-    it, so this writes the two rows with Core statements and does by hand the three things
-    the ORM did: the optimistic lock (``lock_version`` must still be the one read, else
-    ``StaleDataError`` as the ORM raises it), the ``best_attempts`` upkeep of an attempt
-    this decision finishes, and leaving the objects in memory as stored, so the feedback
-    page rendered next reads them without a query. A refused write rolls back, which
-    expires them.
+    Two Core statements, with by hand the two things the ORM's unit of work did: the
+    optimistic lock (``lock_version`` must still be the one read, else ``StaleDataError``
+    as the ORM raises it) and the ``best_attempts`` upkeep of an attempt this decision
+    finishes.
 
     :raises IntegrityError: this step's choice is already stored (a concurrent twin).
     :raises StaleDataError: another request moved the attempt on first.
     """
-    version = attempt.lock_version
     changes = _moved(document, path)
-    changes["points"] = (attempt.points or 0) + choice.points
-    changes["max_points"] = (attempt.max_points or 0) + choice.max_points
-    changes["lock_version"] = version + 1
-    choice.decided_at = changes["updated_at"]
+    changes["points"] = (attempt.points or 0) + choice["points"]
+    changes["max_points"] = (attempt.max_points or 0) + choice["max_points"]
+    changes["lock_version"] = attempt.lock_version + 1
+    values = {**choice, "decided_at": changes["updated_at"]}
     connection = db.session.connection()
-    values = {column: getattr(choice, column) for column in _CHOICE_VALUES}
-    choice.id = connection.execute(_insert_choice(), values).inserted_primary_key[0]
+    choice_id = connection.execute(_insert_choice(), values).inserted_primary_key[0]
     moved = connection.execute(
-        _move_attempt(), {**changes, "b_id": attempt.id, "b_version": version}
+        _move_attempt(), {**changes, "b_id": attempt.id, "b_version": attempt.lock_version}
     )
     if moved.rowcount != 1:
         raise StaleDataError(f"attempt {attempt.id} was moved on by another request")
-    for name, value in changes.items():
-        set_committed_value(attempt, name, value)
-    best_attempts.offer_if_counted(connection, attempt)
-    _commit_keeping_loaded_state()  # no ORM changes are pending: this commits the statements
-    make_transient_to_detached(choice)
-    db.session.add(choice)  # persistent as stored, without a flush
-
-
-# The columns a decision inserts: all of a stored choice's but the id the database assigns.
-_CHOICE_VALUES = tuple(f.name for f in fields(ChoiceSnapshot) if f.name != "id")
+    now = replace(attempt, **changes)
+    best_attempts.offer_if_counted(connection, now)
+    db.session.commit()
+    return ChoiceSnapshot(id=choice_id, **values), now
 
 
 @cache
@@ -490,22 +497,6 @@ def _move_attempt():
     )
 
 
-def _commit_keeping_loaded_state() -> None:
-    """Commit without expiring the objects in memory.
-
-    After a decision they hold exactly what was stored (``_store_decision`` set them), so
-    the feedback rendered in the same request reads them instead of loading the attempt
-    and the choice again. A failed commit rolls back, which expires them.
-    """
-    session = db.session()
-    previous = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = previous
-
-
 def _commit_or_reload(attempt: Attempt) -> Attempt:
     try:
         db.session.commit()
@@ -516,9 +507,15 @@ def _commit_or_reload(attempt: Attempt) -> Attempt:
     return attempt
 
 
+def _past_deadline(attempt: ShownAttempt) -> bool:
+    return bool(
+        attempt.status == "in_progress" and attempt.deadline_at and utcnow() > attempt.deadline_at
+    )
+
+
 def _expire_if_late(attempt: Attempt) -> None:
     """Close a timed quiz whose time is up; unanswered items simply score nothing."""
-    if attempt.status == "in_progress" and attempt.deadline_at and utcnow() > attempt.deadline_at:
+    if _past_deadline(attempt):
         attempt.status = "completed"
         attempt.completed_at = attempt.deadline_at
         _commit_or_reload(attempt)
@@ -534,7 +531,7 @@ def _choice_at(attempt_id: int, step: int) -> Choice | None:
     return None if choice_id is None else db.session.get(Choice, choice_id)
 
 
-def _points_scheme(attempt: Attempt):
+def _points_scheme(attempt: ShownAttempt):
     # Loaded with the attempt by get_attempt (one query for both).
     return None if attempt.course_id is None else attempt.course_points_scheme
 

@@ -20,7 +20,14 @@ from bench.generate import CourseSize, find_course, generate_course, open_attemp
 from bench.generate import prepare_database as prepare
 from bench.leaderboard import RssPeak, growth_table, measure_leaderboard, rss_bytes
 from bench.report import Figure, table
-from bench.request_path import RequestSettings, WrkResult, bench_app, figures, make_pools
+from bench.request_path import (
+    RequestSettings,
+    WrkResult,
+    bench_app,
+    figures,
+    make_pools,
+    run_order,
+)
 from bench.sessions import USER_AGENT, login_sessions
 from edu import create_app
 from edu.cases import Case
@@ -254,3 +261,26 @@ def test_rss_peak_sees_memory_freed_before_the_block_ends(monkeypatch, kernel_ma
             time.sleep(0.05)  # let the 2 ms sampler see it
         del block
     assert peak.peak - baseline >= 60 * 2**20
+
+
+def test_each_route_is_compared_with_the_hello_runs_beside_it():
+    # The machine slows down between the node and the decision runs: each is measured
+    # against the hello runs next to it, not against the mean of all of them.
+    assert run_order() == [
+        "hello", "user", "hello", "node", "hello", "decide", "hello", "debrief", "hello",
+    ]  # fmt: skip
+    results = [
+        _wrk("hello", 16, 2000),
+        _wrk("node", 16, 1200),
+        _wrk("hello", 16, 2000),
+        _wrk("decide", 16, 200, new_decisions=200, ok=200, rows_written=200),
+        _wrk("hello", 16, 1000),
+        _wrk("node", 64, 1000),
+        _wrk("hello", 64, 2000),
+    ]
+    found = {f.name: f for f in figures(results)}
+    assert found["node c16 throughput"].note == "60% of hello"  # 1,200 of 2,000
+    assert found["node c16 throughput"].ok is True
+    assert found["decide c16 throughput"].note == "13% of hello"  # 200 of (2,000 + 1,000) / 2
+    assert found["hello c16 throughput"].value == 1000 * 5 / 6  # all three runs, per second
+    assert found["node c64 throughput"].note == "50% of hello"  # only a run after it

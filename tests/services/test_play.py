@@ -147,31 +147,34 @@ class TestDeciding:
 
 
 class TestWhatADecisionStores:
-    """A decision writes its two rows with Core statements (``play._store_decision``): the
-    rows, the objects left in memory and the best-attempt table must all agree."""
+    """A decision reads the attempt as a copy and writes its two rows with Core statements
+    (``play._store_decision``): the rows, the copies it returns, an ``Attempt`` the caller
+    holds and the best-attempt table must all agree."""
 
-    def test_the_objects_in_memory_are_what_the_database_holds(self, short_case, resident):
+    def test_the_copies_returned_are_what_the_database_holds(self, short_case, resident):
         attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
         version = attempt.lock_version
-        choice = play.decide(attempt.id, resident.id, 1, "TH_TAXANE").choice
-        assert attempt.lock_version == version + 1
-        assert choice in db.session and choice.id is not None
-        in_memory = {
-            "attempt": (attempt.path, attempt.current_node, attempt.points, attempt.status,
-                        attempt.lock_version, attempt.updated_at),
+        outcome = play.decide(attempt.id, resident.id, 1, "TH_TAXANE")
+        now, choice = outcome.attempt, outcome.choice
+        assert now.lock_version == version + 1 and choice.id is not None
+        returned = {
+            "attempt": (now.path, now.current_node, now.points, now.status, now.lock_version,
+                        now.updated_at),
             "choice": (choice.id, choice.step, choice.verdict, choice.points, choice.rule,
                        choice.pitfalls, choice.decided_at),
         }  # fmt: skip
-        attempt_id, choice_id = attempt.id, choice.id
+        # The Attempt this session held was expired by the commit: it reads the new row.
+        assert attempt.lock_version == version + 1
+        attempt_id, choice_id, user_id = attempt.id, choice.id, resident.id
         db.session.expunge_all()
-        stored_attempt = db.session.get(Attempt, attempt_id)
-        stored_choice = db.session.get(Choice, choice_id)
-        a, c = stored_attempt, stored_choice
-        assert in_memory == {
+        a = db.session.get(Attempt, attempt_id)
+        c = db.session.get(Choice, choice_id)
+        assert returned == {
             "attempt": (a.path, a.current_node, a.points, a.status, a.lock_version, a.updated_at),
             "choice": (c.id, c.step, c.verdict, c.points, c.rule, c.pitfalls, c.decided_at),
         }
-        assert stored_attempt.path[1] == ["first-line", "TH_TAXANE"]
+        assert a.path[1] == ["first-line", "TH_TAXANE"]
+        assert play.read_attempt(attempt_id, user_id) == now
 
     def test_a_quiz_answer_stores_an_empty_rule(self, quiz, resident):
         attempt = play.start_attempt(resident.id, quiz)
@@ -181,8 +184,9 @@ class TestWhatADecisionStores:
 
     def test_an_attempt_moved_on_by_another_request_is_not_written(self, short_case, resident):
         attempt = walk_to_first_decision(play.start_attempt(resident.id, short_case), resident)
+        copy = play.read_attempt(attempt.id, resident.id)
         # Another request moves the attempt on between our read and our write (on a
-        # connection of its own: the attempt in memory keeps the version it read).
+        # connection of its own: the copy keeps the version it read).
         table = Attempt.__table__
         with db.engine.begin() as other:
             other.execute(
@@ -193,9 +197,9 @@ class TestWhatADecisionStores:
         attempt_id, user_id = attempt.id, resident.id
         with pytest.raises(StaleDataError):
             play._store_decision(
-                attempt,
-                play.document_of(attempt),
-                play._score_case_choice(attempt, play.document_of(attempt), 1, "TH_TAXANE")[0],
+                copy,
+                play.document_of(copy),
+                play._score_case_choice(copy, play.document_of(copy), 1, "TH_TAXANE")[0],
                 [["start", None], ["first-line", "TH_TAXANE"], ["progression", None]],
             )
         db.session.rollback()

@@ -133,19 +133,22 @@ def advance(attempt_id: int):
 @login_required
 def decide(attempt_id: int):
     """Record the learner's choice at a decision or quiz question, exactly once."""
-    current = _own_attempt(attempt_id)
     form = DecisionForm()
     form.option.choices = [(value, value) for value in request.form.getlist("option")]
     if not form.validate_on_submit():
+        current = _own_attempt_to_show(attempt_id)  # someone else's attempt: 404 all the same
         flash("Choose one option first.", "error")
         return redirect(url_for("play.attempt", attempt_id=current.id))
     try:
-        outcome = play.decide(current.id, current_user.id, form.step.data, form.option.data)
+        outcome = play.decide(attempt_id, current_user.id, form.step.data, form.option.data)
+    except play.AttemptNotFound:
+        abort(404)
     except play.InvalidChoice as error:
         flash(str(error), "error")
-        return redirect(url_for("play.attempt", attempt_id=current.id))
+        return redirect(url_for("play.attempt", attempt_id=attempt_id))
     if not outcome.recorded:
         flash("Your answer to this question was already recorded; it was not changed.", "info")
+    current = outcome.attempt
     if current.mode == "timed" and current.status == "in_progress":
         return redirect(url_for("play.attempt", attempt_id=current.id))
     # The feedback is the answer to the POST itself: no redirect, no second request to
