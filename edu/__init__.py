@@ -37,10 +37,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from edu.extensions import csrf, db, init_sqlite_pragmas, limiter, login_manager, migrate
+    from edu.extensions import (
+        csrf,
+        db,
+        init_db,
+        init_sqlite_pragmas,
+        limiter,
+        login_manager,
+        migrate,
+    )
     from edu.web import security
 
-    db.init_app(app)
+    init_db(app)
     init_sqlite_pragmas(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)

@@ -66,7 +66,8 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         "EDU_ENV": env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # How the pool checks a connection before handing it out: edu.extensions.init_db.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         # SQLite files only: WAL journal and synchronous=NORMAL (edu.extensions).
         "SQLITE_WAL": os.environ.get("EDU_SQLITE_WAL", "1") != "0",
         "CASES_DIR": os.environ.get("EDU_CASES_DIR", str(PROJECT_ROOT / "cases")),

@@ -4,6 +4,7 @@ Keeping them in one module lets models, services and blueprints import them with
 importing the application (no circular imports, no app built at import time).
 """
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,7 +14,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, exc, make_url
 from sqlalchemy.orm import DeclarativeBase, Session
 
 # Named constraints so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
@@ -35,6 +36,55 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def init_db(app) -> None:
+    """Bind Flask-SQLAlchemy, with the pool making sure each connection it hands out is open.
+
+    A pooled connection can be dead: the server restarted, an administrator ended it, a
+    proxy dropped it. ``pool_pre_ping`` finds out by sending ``SELECT 1`` at every
+    checkout, which on PostgreSQL is a round trip per request: a fifth of a logged-in
+    page's throughput in the benchmark (docs/performance.md). For PostgreSQL the pool
+    instead asks the kernel whether the server has written to or closed the idle
+    connection's socket, as Go's MySQL driver does before reusing a connection: a server
+    that ends a session sends its FATAL message and closes the socket, and an idle
+    connection receives nothing else (edu never LISTENs). A found one is replaced, with
+    every connection older than it, as a failed ping would be. What the check cannot see
+    is a connection whose server is gone without a word (a network cut with no FIN, or a
+    kill in the very millisecond before the request): that request fails with the site's
+    503 and the pool replaces the connection for the next. Other databases keep
+    ``pool_pre_ping``, as do engine options that set it.
+    """
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    check_socket = url.get_backend_name() == "postgresql" and "pool_pre_ping" not in options
+    options.setdefault("pool_pre_ping", not check_socket)
+    db.init_app(app)
+    if check_socket:
+        with app.app_context():
+            engine = db.engine
+        if not event.contains(engine, "checkout", _refuse_closed_connection):
+            event.listen(engine, "checkout", _refuse_closed_connection)
+
+
+def _refuse_closed_connection(dbapi_connection, _record, _proxy) -> None:
+    if server_has_closed(dbapi_connection):
+        # As a failed pre-ping: the pool reconnects this one and drops the older ones.
+        raise exc.InvalidatePoolError("the database server closed this connection")
+
+
+def server_has_closed(dbapi_connection) -> bool:
+    """Whether an idle PostgreSQL connection is closed, or has data waiting (which on an
+    idle connection can only be the server's goodbye), asked of the kernel, not the server."""
+    if dbapi_connection.closed or getattr(dbapi_connection, "broken", False):
+        return True
+    try:
+        descriptor = dbapi_connection.fileno()
+    except Exception:  # the driver's "connection is closed", whatever its class
+        return True
+    poller = select.poll()
+    poller.register(descriptor, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))  # POLLHUP and POLLERR are always reported too
 
 
 def init_sqlite_pragmas(app) -> None:

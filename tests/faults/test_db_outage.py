@@ -14,11 +14,12 @@ import contextlib
 import os
 import sqlite3
 
+import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from edu.extensions import db
+from edu.extensions import db, server_has_closed
 from tests.conftest import empty_all_tables, make_test_app
 from tests.factories import PASSWORD
 from tests.faults.tcp_proxy import TcpProxy
@@ -87,22 +88,62 @@ def test_postgres_going_away_gives_503_and_coming_back_needs_no_restart(proxied_
     log_in(application.test_client(), email)
 
 
-def test_postgres_killing_the_apps_connections_is_invisible(proxied_app, postgres_url):
-    application, _ = proxied_app
-    client = application.test_client()
-    log_in(client, make_user("resident").email)
-    assert_available(client)
+@pytest.fixture
+def production_app(app, postgres_url):
+    """An app (as in production: not TESTING) connected straight to PostgreSQL."""
+    application = make_test_app(postgres_url, TESTING=False)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def terminate_other_sessions(postgres_url) -> int:
+    """End every other session on the test database, as an administrator or a restart
+    would, waiting (up to 5 s each) until each server process has exited."""
     name = make_url(postgres_url).database
-    db.session.execute(
+    ended = db.session.execute(
         text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = :name AND pid <> pg_backend_pid()"
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) "
+            "FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
         ),
         {"name": name},
-    )
+    ).scalar()
     db.session.commit()
-    # The pool tests each connection before use and replaces the dead ones.
+    return ended
+
+
+def test_postgres_killing_the_apps_connections_is_invisible(production_app, postgres_url):
+    client = production_app.test_client()
+    log_in(client, make_user("resident").email)
     assert_available(client)
+    assert terminate_other_sessions(postgres_url) >= 1
+    # The pool sees that the server closed its connections, and replaces them.
+    assert_available(client)
+    assert_available(client)
+
+
+def test_the_pool_asks_the_kernel_not_the_server_whether_a_connection_is_open(
+    production_app, postgres_url
+):
+    """No ``SELECT 1`` per request on PostgreSQL: the checkout looks at the socket
+    (``edu.extensions.server_has_closed``), which tells an open idle connection from one
+    the server has ended."""
+    with production_app.app_context():
+        engine = db.engine
+        assert engine.pool._pre_ping is False  # pool_pre_ping's SELECT 1 is off
+        raw = engine.raw_connection()
+        try:
+            driver_connection = raw.driver_connection
+            assert not server_has_closed(driver_connection)
+            driver_connection.execute("SELECT 1").fetchall()
+            assert not server_has_closed(driver_connection)  # used, and idle again
+            pid = driver_connection.info.backend_pid
+            with psycopg.connect(make_url(postgres_url).set(drivername="postgresql")
+                                 .render_as_string(hide_password=False)) as other:
+                assert other.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone()[0]
+            assert server_has_closed(driver_connection)
+        finally:
+            raw.invalidate()
 
 
 @pytest.fixture
