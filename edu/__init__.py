@@ -60,10 +60,10 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
 
     from edu.models.users import configure_password_hashing
-    from edu.services.accounts import signed_in_user
+    from edu.web.access import load_signed_in_user
 
     configure_password_hashing(app.config["PASSWORD_HASH_METHOD"])
-    login_manager.user_loader(signed_in_user)
+    login_manager.user_loader(load_signed_in_user)
 
 
 # Every blueprint, listed in one place (no auto-discovery), with its URL prefix.

@@ -51,8 +51,9 @@ class AccountError(ValueError):
 
 
 @cache
-def _signed_in_columns():
-    # Built once; SQLAlchemy then runs it from its compiled cache.
+def signed_in_columns():
+    """The select of a :class:`SignedInUser`'s columns by ``user_id``. Built once; SQLAlchemy
+    then runs it from its compiled cache."""
     users = User.__table__
     return select(
         users.c.id, users.c.email, users.c.name, users.c.role, users.c.is_active_account
@@ -67,7 +68,7 @@ def signed_in_user(user_id: str) -> SignedInUser | None:
     """
     if not user_id.isdigit():
         return None
-    row = db.session.connection().execute(_signed_in_columns(), {"user_id": int(user_id)}).first()
+    row = db.session.connection().execute(signed_in_columns(), {"user_id": int(user_id)}).first()
     return SignedInUser(*row) if row is not None else None
 
 

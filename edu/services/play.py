@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from types import MappingProxyType
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import and_, bindparam, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,9 +23,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from edu.cases import Case, QuizBank, state_on_path
 from edu.extensions import db
 from edu.guideline import VERDICTS, Guideline, Judgement
-from edu.models import Attempt, CaseRecord, CaseVersion, Choice, best_attempts
+from edu.models import Attempt, CaseRecord, CaseVersion, Choice, User, best_attempts
 from edu.models._time import utcnow
+from edu.models.users import SignedInUser
 from edu.scoring import score_judgement, score_quiz_answer
+from edu.services.accounts import signed_in_columns
 from edu.services.content import parsed, parsed_by_id
 from edu.services.guidelines import current_library
 from edu.services.memo import BoundedCache
@@ -248,15 +250,56 @@ def read_attempt(attempt_id: int, user_id: int, *, with_choices: bool = False) -
 
     :raises AttemptNotFound: no attempt with that id belongs to ``user_id``.
     """
-    connection = db.session.connection()
-    row = connection.execute(_snapshot_query(), {"attempt_id": attempt_id}).first()
+    row = db.session.connection().execute(_snapshot_query(), {"attempt_id": attempt_id}).first()
     if row is None or row.user_id != user_id:
         raise AttemptNotFound("There is no such attempt.")
-    choices = ()
-    if with_choices:
-        rows = connection.execute(_choices_query(), {"attempt_id": attempt_id})
-        choices = tuple(ChoiceSnapshot(*choice) for choice in rows)
-    return AttemptSnapshot(*row, choices=choices)
+    attempt = AttemptSnapshot(*row)
+    return attempt_with_choices(attempt) if with_choices else attempt
+
+
+def read_attempt_with_user(
+    attempt_id: int, user_id: int
+) -> tuple[SignedInUser | None, AttemptSnapshot | None]:
+    """The signed-in account (as ``accounts.signed_in_user`` reads it) and, in the same
+    query, a read-only copy of its attempt ``attempt_id`` (without choices).
+
+    The pages about one attempt need both, and each query is a round trip to PostgreSQL.
+    Gives ``(None, None)`` when there is no such user and ``(user, None)`` when there is
+    no such attempt of theirs.
+    """
+    query, width = _user_and_snapshot_query()
+    row = db.session.connection().execute(
+        query, {"user_id": user_id, "attempt_id": attempt_id}
+    ).first()
+    if row is None:
+        return None, None
+    user = SignedInUser(*row[:width])
+    return user, None if row[width] is None else AttemptSnapshot(*row[width:])
+
+
+def attempt_with_choices(attempt: AttemptSnapshot) -> AttemptSnapshot:
+    """``attempt`` with its choices read, in step order."""
+    rows = db.session.connection().execute(_choices_query(), {"attempt_id": attempt.id})
+    return replace(attempt, choices=tuple(ChoiceSnapshot(*choice) for choice in rows))
+
+
+@cache
+def _user_and_snapshot_query():
+    # The user's columns, then the snapshot's, from the user LEFT JOIN their attempt (the
+    # join's condition names the owner, so someone else's attempt reads as none). Built once.
+    users, attempts = User.__table__, Attempt.__table__
+    user_columns = signed_in_columns().selected_columns
+    query = (
+        select(*user_columns, *_snapshot_query().selected_columns)
+        .select_from(
+            users.outerjoin(
+                attempts,
+                and_(attempts.c.id == bindparam("attempt_id"), attempts.c.user_id == users.c.id),
+            )
+        )
+        .where(users.c.id == bindparam("user_id"))
+    )
+    return query, len(user_columns)
 
 
 @cache
@@ -316,7 +359,14 @@ def advance(attempt_id: int, user_id: int, step: int) -> Attempt:
     return _commit_or_reload(attempt)
 
 
-def decide(attempt_id: int, user_id: int, step: int, option_code: str) -> DecisionOutcome:
+def decide(
+    attempt_id: int,
+    user_id: int,
+    step: int,
+    option_code: str,
+    *,
+    read: AttemptSnapshot | None = None,
+) -> DecisionOutcome:
     """Score and store the choice at ``step`` exactly once.
 
     A second submission for the same step (back button, double tap, two tabs, a replayed
@@ -325,12 +375,18 @@ def decide(attempt_id: int, user_id: int, step: int, option_code: str) -> Decisi
     The attempt is read as a copy and written with Core statements (``_store_decision``):
     a decision is edu's hottest write, and loading and flushing ORM objects was over a
     tenth of it. An ``Attempt`` this session holds is expired by the commit as usual.
+    ``read`` is the attempt as this transaction has already read it (the decision page
+    reads it with the user: ``read_attempt_with_user``); without it, it is read here. Its
+    ``lock_version`` is what the write checks, so an older copy can only be refused.
 
     :raises AttemptNotFound: no attempt with that id belongs to ``user_id``.
     :raises InvalidChoice: the step is not a decision the learner is at, or the option is
         not offered there.
     """
-    attempt = read_attempt(attempt_id, user_id)
+    if read is not None and read.id == attempt_id and read.user_id == user_id:
+        attempt = read
+    else:
+        attempt = read_attempt(attempt_id, user_id)
     # The path records every answered step, so only an earlier step can have a stored
     # choice: a new decision needs no query to know it is new (a concurrent twin is still
     # caught below, by the database).

@@ -8,7 +8,7 @@ from edu.extensions import db
 from edu.models import CaseRecord, CaseVersion, Enrolment
 from edu.services import authoring, catalog, courses, feedback, play
 from edu.services.guidelines import current_library
-from edu.web.access import instructor_required, read_only
+from edu.web.access import NOT_READ, attempt_read_with_user, instructor_required, read_only
 from edu.web.play.forms import DecisionForm, StartForm, StepForm
 
 bp = Blueprint("play", __name__)
@@ -22,11 +22,17 @@ def _own_attempt(attempt_id: int):
 
 
 def _own_attempt_to_show(attempt_id: int, *, with_choices: bool = False):
-    """The learner's attempt as a read-only copy, for pages that change nothing."""
-    try:
-        return play.read_attempt(attempt_id, current_user.id, with_choices=with_choices)
-    except play.AttemptNotFound:
+    """The learner's attempt as a read-only copy, for pages that change nothing (read
+    with the user when the user loader did: ``access.load_signed_in_user``)."""
+    read = attempt_read_with_user(attempt_id)
+    if read is NOT_READ:
+        try:
+            return play.read_attempt(attempt_id, current_user.id, with_choices=with_choices)
+        except play.AttemptNotFound:
+            abort(404)
+    if read is None:
         abort(404)
+    return play.attempt_with_choices(read) if with_choices else read
 
 
 @bp.route("/", endpoint="catalog")
@@ -140,7 +146,14 @@ def decide(attempt_id: int):
         flash("Choose one option first.", "error")
         return redirect(url_for("play.attempt", attempt_id=current.id))
     try:
-        outcome = play.decide(attempt_id, current_user.id, form.step.data, form.option.data)
+        read = attempt_read_with_user(attempt_id)
+        outcome = play.decide(
+            attempt_id,
+            current_user.id,
+            form.step.data,
+            form.option.data,
+            read=None if read is NOT_READ else read,
+        )
     except play.AttemptNotFound:
         abort(404)
     except play.InvalidChoice as error:
