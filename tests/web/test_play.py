@@ -179,3 +179,26 @@ def test_the_catalogue_resumes_an_open_practice_attempt_even_when_the_case_is_as
     assign(course, short_case)
     enrol(course, resident)
     assert start(client) == practice_url
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"step": 1}, "Choose one option first."),
+        ({"step": 1, "option": "  "}, "Choose one option first."),
+        ({"step": "one", "option": "TH_TAXANE"}, "Choose one option first."),
+        ({"option": "TH_TAXANE"}, "Choose one option first."),
+        ({"step": 1, "option": "NOT_OFFERED"}, "Choose one of the options offered."),
+        ({"step": 0, "option": "TH_TAXANE"}, "This question is no longer the current one."),
+    ],
+)
+def test_an_incomplete_or_wrong_decision_stores_nothing_and_says_why(
+    client, login_as, short_case, data, message
+):
+    login_as("resident")
+    node = start(client)
+    client.post(f"{node}/advance", data={"step": 0})
+    response = client.post(f"{node}/decide", data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith(node)
+    assert message in client.get(node).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Choice)) == 0

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms import HiddenField, IntegerField
+from wtforms.validators import InputRequired, Optional
 
 
 class PlayForm(FlaskForm):
@@ -18,10 +18,6 @@ class StepForm(PlayForm):
     step = IntegerField(validators=[InputRequired()])
 
 
-class DecisionForm(StepForm):
-    option = RadioField(
-        "Your choice", validators=[DataRequired("Choose one option first.")], choices=[]
-    )
 
 
 class StartForm(PlayForm):
