@@ -55,10 +55,11 @@ def init_db(app) -> None:
     503 and the pool replaces the connection for the next. Other databases keep
     ``pool_pre_ping``, as do engine options that set it.
     """
-    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})  # never the caller's
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     check_socket = url.get_backend_name() == "postgresql" and "pool_pre_ping" not in options
     options.setdefault("pool_pre_ping", not check_socket)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     if check_socket:
         with app.app_context():

@@ -1,4 +1,5 @@
-"""Role checks shared by the blueprints."""
+"""Who the request is for: the signed-in user's loading, and the role and read-only checks
+shared by the blueprints."""
 
 from __future__ import annotations
 

@@ -216,3 +216,21 @@ def test_sqlite_file_replaced_by_garbage_gives_503_until_restored(sqlite_app):
     with application.app_context():
         db.engine.dispose()  # an operator restores the file while the app runs
     assert_available(client)
+
+
+def test_how_the_pool_checks_a_connection_follows_the_database(_schema, tmp_path):
+    """PostgreSQL: the socket check, unless the engine options ask for the ping; anything
+    else: ``pool_pre_ping``. The caller's options are never changed in place."""
+    asked = {"connect_args": {"timeout": 0.2}}
+    application = make_test_app(f"sqlite:///{tmp_path / 'pool.sqlite3'}",
+                                SQLALCHEMY_ENGINE_OPTIONS=asked)  # fmt: skip
+    assert asked == {"connect_args": {"timeout": 0.2}}
+    with application.app_context():
+        assert db.engine.pool._pre_ping is True
+        db.engine.dispose()
+    postgres = "postgresql://postgres@127.0.0.1:5432/unused"  # never connected to
+    application = make_test_app(postgres, SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True})
+    with application.app_context():
+        assert db.engine.pool._pre_ping is True  # asked for: kept
+    with make_test_app(postgres).app_context():
+        assert db.engine.pool._pre_ping is False
