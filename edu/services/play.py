@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from types import MappingProxyType
 
-from sqlalchemy import and_, bindparam, inspect, select, update
+from sqlalchemy import and_, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
@@ -513,30 +513,72 @@ def _store_decision(
     """Insert ``choice`` and move ``attempt`` along ``path`` in one transaction; return the
     stored choice and the attempt as it now stands.
 
-    Two Core statements, with by hand the two things the ORM's unit of work did: the
+    Core statements, with by hand the two things the ORM's unit of work did: the
     optimistic lock (``lock_version`` must still be the one read, else ``StaleDataError``
     as the ORM raises it) and the ``best_attempts`` upkeep of an attempt this decision
-    finishes.
+    finishes. On PostgreSQL the update and the insert are one statement (a round trip
+    fewer on the hottest write): the choice is inserted only if the update matched.
 
     :raises IntegrityError: this step's choice is already stored (a concurrent twin).
     :raises StaleDataError: another request moved the attempt on first.
     """
-    changes = _moved(document, path)
+    changes = {"status": attempt.status, "completed_at": attempt.completed_at}
+    changes.update(_moved(document, path))
     changes["points"] = (attempt.points or 0) + choice["points"]
     changes["max_points"] = (attempt.max_points or 0) + choice["max_points"]
     changes["lock_version"] = attempt.lock_version + 1
     values = {**choice, "decided_at": changes["updated_at"]}
+    lock = {"b_id": attempt.id, "b_version": attempt.lock_version}
     connection = db.session.connection()
-    choice_id = connection.execute(_insert_choice(), values).inserted_primary_key[0]
-    moved = connection.execute(
-        _move_attempt(), {**changes, "b_id": attempt.id, "b_version": attempt.lock_version}
-    )
-    if moved.rowcount != 1:
+    if connection.dialect.name == "postgresql":
+        choice_id = connection.execute(
+            _move_then_insert(), {**changes, **lock, **{f"c_{k}": v for k, v in values.items()}}
+        ).scalar()
+        moved = choice_id is not None
+    else:
+        choice_id = connection.execute(_insert_choice(), values).inserted_primary_key[0]
+        moved = connection.execute(_move_attempt(), {**changes, **lock}).rowcount == 1
+    if not moved:
         raise StaleDataError(f"attempt {attempt.id} was moved on by another request")
     now = replace(attempt, **changes)
     best_attempts.offer_if_counted(connection, now)
     db.session.commit()
     return ChoiceSnapshot(id=choice_id, **values), now
+
+
+# What a decision writes: the attempt's columns it sets, and the choice's (all but the id).
+_MOVED_COLUMNS = (
+    "path", "current_node", "updated_at", "status", "completed_at", "points", "max_points",
+    "lock_version",
+)  # fmt: skip
+_CHOICE_COLUMNS = tuple(f.name for f in fields(ChoiceSnapshot) if f.name != "id")
+
+
+@cache
+def _move_then_insert():
+    # PostgreSQL: WITH moved AS (UPDATE attempts ... WHERE id AND lock_version RETURNING id)
+    # INSERT INTO choices SELECT <the choice's values> FROM moved RETURNING choices.id: no
+    # row when the attempt had moved on, and then nothing was written. The choice's
+    # parameters are prefixed (both tables have points and max_points). Built once.
+    attempts, choices = Attempt.__table__, Choice.__table__
+    moved = (
+        update(attempts)
+        .where(
+            attempts.c.id == bindparam("b_id"), attempts.c.lock_version == bindparam("b_version")
+        )
+        .values({attempts.c[n]: bindparam(n, type_=attempts.c[n].type) for n in _MOVED_COLUMNS})
+        .returning(attempts.c.id)
+        .cte("moved")
+    )
+    chosen = select(
+        *(bindparam(f"c_{n}", type_=choices.c[n].type) for n in _CHOICE_COLUMNS)
+    ).select_from(moved)
+    return (
+        insert(choices)
+        .from_select(list(_CHOICE_COLUMNS), chosen)
+        .returning(choices.c.id)
+        .add_cte(moved)
+    )
 
 
 @cache
