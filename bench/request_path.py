@@ -15,7 +15,8 @@ and after each of the others (``run_order``):
 - ``debrief``: ``GET /play/attempts/<id>/debrief`` of completed case attempts.
 
 Throughput is compared with the hello route's in the runs just before and after it, so the
-ratios hold across machines and across the drift of one machine's speed. Every wrk run is bounded (``-d``), and so is every wait for the server.
+ratios hold across machines and across the drift of one machine's speed. Every wrk run is
+bounded (``-d``), and so is every wait for the server.
 """
 
 from __future__ import annotations
@@ -314,7 +315,6 @@ def _ceiling_beside(results: Sequence[WrkResult], index: int) -> float:
     """The hello throughput to compare ``results[index]`` with: the mean of the hello runs
     at its concurrency just before and just after it (either alone if only one exists)."""
     connections = results[index].connections
-    hellos = [r for r in results if r.scenario == "hello" and r.connections == connections]
 
     def nearest(runs):
         return next(
@@ -325,7 +325,7 @@ def _ceiling_beside(results: Sequence[WrkResult], index: int) -> float:
         r
         for r in (nearest(reversed(results[:index])), nearest(results[index + 1 :]))
         if r is not None
-    ] or hellos
+    ]
     return sum(h.rps for h in beside) / len(beside)
 
 

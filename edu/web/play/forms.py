@@ -18,8 +18,6 @@ class StepForm(PlayForm):
     step = IntegerField(validators=[InputRequired()])
 
 
-
-
 class StartForm(PlayForm):
     course_id = IntegerField(validators=[Optional()])
     mode = HiddenField(default="practice")
