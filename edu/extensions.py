@@ -139,8 +139,11 @@ def read_only_session() -> Iterator[None]:
     cannot do it statement by statement unnoticed. The session is closed at the end of the
     block, which returns the connection to the pool in its usual mode.
     """
+    if db.engine.dialect.name == "sqlite":
+        yield
+        return
     session = db.session()
-    if session.in_transaction() or db.engine.dialect.name == "sqlite":
+    if session.in_transaction():
         yield
         return
     session.info[READ_ONLY] = True

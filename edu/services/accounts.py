@@ -14,6 +14,7 @@ from edu.models import Role, User
 from edu.models import users as users_model
 from edu.models._time import utcnow
 from edu.models.users import SignedInUser
+from edu.services.prepared import PreparedSelect
 
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
@@ -68,8 +69,12 @@ def signed_in_user(user_id: str) -> SignedInUser | None:
     """
     if not user_id.isdigit():
         return None
-    row = db.session.connection().execute(signed_in_columns(), {"user_id": int(user_id)}).first()
+    row = _SIGNED_IN_USER.first(user_id=int(user_id))
     return SignedInUser(*row) if row is not None else None
+
+
+# Read on every signed-in request: on the driver's cursor (see edu.services.prepared).
+_SIGNED_IN_USER = PreparedSelect(signed_in_columns)
 
 
 def normalise_email(email: str) -> str:

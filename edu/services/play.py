@@ -31,6 +31,7 @@ from edu.services.accounts import signed_in_columns
 from edu.services.content import parsed, parsed_by_id
 from edu.services.guidelines import current_library
 from edu.services.memo import BoundedCache
+from edu.services.prepared import PreparedSelect
 
 QUIZ_END = "__end__"
 QUIZ_DECISION = "quiz"
@@ -267,10 +268,8 @@ def read_attempt_with_user(
     Gives ``(None, None)`` when there is no such user and ``(user, None)`` when there is
     no such attempt of theirs.
     """
-    query, width = _user_and_snapshot_query()
-    row = db.session.connection().execute(
-        query, {"user_id": user_id, "attempt_id": attempt_id}
-    ).first()
+    width = _user_and_snapshot_query()[1]
+    row = _USER_AND_SNAPSHOT.first(user_id=user_id, attempt_id=attempt_id)
     if row is None:
         return None, None
     user = SignedInUser(*row[:width])
@@ -302,6 +301,11 @@ def _user_and_snapshot_query():
     return query, len(user_columns)
 
 
+# Read on every node page, feedback, debrief and decision: on the driver's cursor (see
+# edu.services.prepared).
+_USER_AND_SNAPSHOT = PreparedSelect(lambda: _user_and_snapshot_query()[0])
+
+
 @cache
 def _snapshot_query():
     # The table's columns in the dataclass's order, then the three facts ``get_attempt``
@@ -320,9 +324,7 @@ def _choices_query():
     table = Choice.__table__
     columns = [table.c[f.name] for f in fields(ChoiceSnapshot)]
     return (
-        select(*columns)
-        .where(table.c.attempt_id == bindparam("attempt_id"))
-        .order_by(table.c.step)
+        select(*columns).where(table.c.attempt_id == bindparam("attempt_id")).order_by(table.c.step)
     )
 
 

@@ -98,7 +98,9 @@ class TestDeciding:
     def test_a_course_points_scheme_scores_the_decision(self, short_case, resident):
         # The scheme is read in the same query as the attempt (a JSON column through a
         # scalar subquery): it must arrive as a mapping, not as text.
-        course = create_course(create_user("instructor"), points_scheme={**FULL_SCHEME, "not_recommended": 3})
+        course = create_course(
+            create_user("instructor"), points_scheme={**FULL_SCHEME, "not_recommended": 3}
+        )
         enrol(course, resident)
         attempt = play.start_attempt(resident.id, short_case, course_id=course.id)
         walk_to_first_decision(attempt, resident)
@@ -260,9 +262,7 @@ class TestReadOnlyCopies:
                 assert getattr(shown, field.name) == getattr(stored, field.name), field.name
         assert play.read_attempt(attempt_id, user_id).choices == ()
 
-    def test_the_pages_built_from_the_copy_are_those_built_from_the_orm(
-        self, short_case, resident
-    ):
+    def test_the_pages_built_from_the_copy_are_those_built_from_the_orm(self, short_case, resident):
         def after_the_first_field(view) -> list:  # the first is the attempt or choice itself
             return [getattr(view, field.name) for field in fields(view)[1:]]
 
@@ -277,7 +277,10 @@ class TestReadOnlyCopies:
         )
         shown, loaded = feedback.debrief(copy), feedback.debrief(attempt)
         assert (shown.points, shown.max_points, shown.outcome, len(shown.decisions)) == (
-            loaded.points, loaded.max_points, loaded.outcome, 1
+            loaded.points,
+            loaded.max_points,
+            loaded.outcome,
+            1,
         )
 
     def test_someone_elses_attempt_is_not_found(self, short_case, resident):

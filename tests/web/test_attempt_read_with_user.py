@@ -12,19 +12,27 @@ from sqlalchemy import event
 
 from edu.extensions import db
 from edu.models import User
+from edu.services import prepared
 from tests.factories import sync_fixture_cases
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
 
 
 @pytest.fixture
-def statements(app):
-    """The SQL of each statement the app runs (transaction control aside)."""
+def statements(app, monkeypatch):
+    """The SQL of each statement the app runs (transaction control aside): through
+    SQLAlchemy, and on the driver's cursor (``edu.services.prepared``)."""
     seen: list[str] = []
 
     def before_execute(_conn, _cursor, statement, _parameters, _context, _many) -> None:
         seen.append(" ".join(statement.split()))
 
+    def fetch_first(connection, compiled, params):
+        seen.append(" ".join(compiled.sql.split()))
+        return fetch_on_cursor(connection, compiled, params)
+
+    fetch_on_cursor = prepared._fetch_first
+    monkeypatch.setattr(prepared, "_fetch_first", fetch_first)
     event.listen(db.engine, "before_cursor_execute", before_execute)
     yield seen
     event.remove(db.engine, "before_cursor_execute", before_execute)
@@ -50,9 +58,7 @@ def playing(client, login_as):
     return user, node
 
 
-def test_a_node_page_reads_the_user_and_the_attempt_in_one_statement(
-    client, playing, statements
-):
+def test_a_node_page_reads_the_user_and_the_attempt_in_one_statement(client, playing, statements):
     _, node = playing
     response = fresh(client, "GET", node, statements)
     assert response.status_code == 200 and b"Submit choice" in response.data

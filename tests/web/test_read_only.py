@@ -18,6 +18,7 @@ from sqlalchemy import event, select
 
 from edu.extensions import WriteInReadOnlyRequest, db, read_only_session
 from edu.models import User
+from edu.services import prepared
 from tests.factories import create_user, sync_fixture_cases
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
@@ -30,20 +31,31 @@ def postgres(app):
 
 
 @pytest.fixture
-def in_transaction(app):
-    """For each statement the app runs, whether it ran inside a database transaction."""
-    seen: list[bool] = []
+def in_transaction(app, monkeypatch):
+    """For each statement the app runs, whether it ran inside a database transaction: run
+    through SQLAlchemy (``"core"``) or on the driver's cursor (``"prepared"``, the signed-in
+    user's read, ``edu.services.prepared``), as ``(how, inside)``."""
+    seen: list[tuple[str, bool]] = []
 
     def after_execute(connection, _cursor, _statement, _parameters, _context, _many) -> None:
         status = connection.connection.dbapi_connection.info.transaction_status
-        seen.append(status.name != "IDLE")
+        seen.append(("core", status.name != "IDLE"))
 
+    def fetch_first(connection, compiled, params):
+        row = fetch_on_cursor(connection, compiled, params)
+        seen.append(
+            ("prepared", connection.dbapi_connection.info.transaction_status.name != "IDLE")
+        )
+        return row
+
+    fetch_on_cursor = prepared._fetch_first
+    monkeypatch.setattr(prepared, "_fetch_first", fetch_first)
     event.listen(db.engine, "after_cursor_execute", after_execute)
     yield seen
     event.remove(db.engine, "after_cursor_execute", after_execute)
 
 
-def get_fresh(client, path: str, statements: list[bool]):
+def get_fresh(client, path: str, statements: list[tuple[str, bool]]):
     """GET ``path`` as a new request would: no session already begun and no user loaded
     (the tests share one app context, and with it ``g`` and the database session, across
     their requests)."""
@@ -64,24 +76,25 @@ def test_feedback_and_debrief_read_without_a_transaction(
     node = client.post("/play/play-short/start").headers["Location"]
     client.post(f"{node}/advance", data={"step": 0})
     client.post(f"{node}/decide", data={"step": 1, "option": "THP_DOCETAXEL"})
-    # A page that is not read-only returns its connection inside a transaction...
+    # A page that is not read-only runs its queries inside a transaction (the signed-in
+    # user's read, a statement of its own, never does on PostgreSQL)...
     get_fresh(client, "/play/progress", in_transaction)
-    assert in_transaction and all(in_transaction)
+    assert ("prepared", False) in in_transaction
+    page = [inside for how, inside in in_transaction if how == "core"]
+    assert page and all(page)
     # ...the read-only ones without one.
     for path in (f"{node}/steps/1", f"{node}/debrief"):
         get_fresh(client, path, in_transaction)
-        assert in_transaction and not any(in_transaction), path
+        assert in_transaction and not any(inside for _, inside in in_transaction), path
 
 
-def test_a_node_page_reads_without_a_transaction(
-    postgres, client, login_as, in_transaction
-):
+def test_a_node_page_reads_without_a_transaction(postgres, client, login_as, in_transaction):
     sync_fixture_cases(FIXTURES / "play-short.md")
     login_as("resident")
     node = client.post("/play/play-short/start").headers["Location"]
     page = get_fresh(client, node, in_transaction).get_data(as_text=True)
     assert "Presentation" in page
-    assert in_transaction and not any(in_transaction)
+    assert in_transaction == [("prepared", False)]  # the user with the attempt, and no more
 
 
 def test_a_write_in_a_read_only_block_is_refused(postgres, app):
