@@ -67,8 +67,12 @@ def csrf_token() -> str:
     one would; only then is this the templates' ``csrf_token``. A session without a raw
     token yet, and every miss, go through ``generate_csrf`` itself.
     """
+    # A page asks once per form: after the first, this request's token as generate_csrf
+    # keeps it.
+    if "csrf_token" in g:
+        return g.csrf_token
     raw = session.get("csrf_token")
-    if raw is None or "csrf_token" in g:
+    if raw is None:
         return generate_csrf()
     key = (current_app.secret_key, raw)
     signed = _SIGNED_TOKENS.get(key)
