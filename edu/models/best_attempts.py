@@ -138,7 +138,7 @@ def offer_if_counted(connection: Connection, attempt: Attempt) -> None:
     """The upkeep for an attempt written without the ORM (``edu.services.play``'s
     decisions), which the flush listener below never sees: offer it if it now counts.
     Only for an attempt that did not count before the write (one still in progress)."""
-    if _is_counted(attempt):
+    if is_counted(attempt):
         offer(connection, [_row(attempt)])
 
 
@@ -210,7 +210,9 @@ _COUNTS_WHEN = {
 }
 
 
-def _is_counted(attempt: Attempt) -> bool:
+def is_counted(attempt: Attempt) -> bool:
+    """Whether the attempt (an ``Attempt`` or a copy with its columns) counts for the
+    standings: a course's, completed, not a preview."""
     return attempt.course_id is not None and all(
         counts(getattr(attempt, name)) for name, counts in _COUNTS_WHEN.items()
     )
@@ -245,7 +247,7 @@ def _changes(session: Session) -> tuple[list[dict], dict[Group, set[int]]]:
         changed.setdefault(group, set()).add(attempt.id)
 
     for attempt in session.new:
-        if isinstance(attempt, Attempt) and _is_counted(attempt):
+        if isinstance(attempt, Attempt) and is_counted(attempt):
             offered.append(_row(attempt))
     for attempt in session.dirty:
         if not isinstance(attempt, Attempt):
@@ -258,7 +260,7 @@ def _changes(session: Session) -> tuple[list[dict], dict[Group, set[int]]]:
             continue
         if _may_have_counted(attempt, attrs):
             recompute(attempt)
-        elif _is_counted(attempt):
+        elif is_counted(attempt):
             offered.append(_row(attempt))
     for attempt in session.deleted:
         if isinstance(attempt, Attempt) and attempt.course_id is not None:

@@ -38,9 +38,11 @@ def parsed_by_id(version_id: int, content_hash: str | None = None) -> Case | Qui
 
     :raises LookupError: no version has that id.
     """
-    loaded = db.session.identity_map.get(db.session.identity_key(CaseVersion, version_id))
-    if loaded is not None and "content_hash" in loaded.__dict__:
-        return parsed(loaded)  # loaded and not expired: no query at all
+    if db.session.registry.has():  # else this request has no session, nothing loaded
+        key = db.session.identity_key(CaseVersion, version_id)
+        loaded = db.session.identity_map.get(key)
+        if loaded is not None and "content_hash" in loaded.__dict__:
+            return parsed(loaded)  # loaded and not expired: no query at all
     # Core selects on the session's connection (same transaction, no ORM row machinery).
     if content_hash is None:
         content_hash = db.session.connection().scalar(

@@ -376,7 +376,8 @@ def decide(
 
     The attempt is read as a copy and written with Core statements (``_store_decision``):
     a decision is edu's hottest write, and loading and flushing ORM objects was over a
-    tenth of it. An ``Attempt`` this session holds is expired by the commit as usual.
+    tenth of it. An ``Attempt`` this session holds is never left stale: the write commits
+    the session's transaction when one has begun, and otherwise runs in its own.
     ``read`` is the attempt as this transaction has already read it (the decision page
     reads it with the user: ``read_attempt_with_user``); without it, it is read here. Its
     ``lock_version`` is what the write checks, so an older copy can only be refused.
@@ -521,6 +522,13 @@ def _store_decision(
     finishes. On PostgreSQL the update and the insert are one statement (a round trip
     fewer on the hottest write): the choice is inserted only if the update matched.
 
+    Where it runs: in the request's session transaction when one has begun (the write then
+    sees what the request read and wrote, and commits it, expiring the session's objects as
+    any commit does); otherwise in a transaction of its own on a pooled connection, without
+    the session's bookkeeping (a twentieth of a decision). On PostgreSQL a decision that
+    does not finish a counted attempt is that single statement, atomic by itself, so it
+    runs in autocommit mode: no ``BEGIN`` and no ``COMMIT``, two round trips fewer.
+
     :raises IntegrityError: this step's choice is already stored (a concurrent twin).
     :raises StaleDataError: another request moved the attempt on first.
     """
@@ -530,11 +538,31 @@ def _store_decision(
     changes["max_points"] = (attempt.max_points or 0) + choice["max_points"]
     changes["lock_version"] = attempt.lock_version + 1
     values = {**choice, "decided_at": changes["updated_at"]}
+    now = replace(attempt, **changes)
+    session = db.session
+    if session.registry.has() and session().in_transaction():
+        choice_id = _write_decision(session.connection(), attempt, changes, values, now)
+        session.commit()
+    elif db.engine.dialect.name == "postgresql" and not best_attempts.is_counted(now):
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            choice_id = _write_decision(connection, attempt, changes, values, now)
+    else:
+        with db.engine.begin() as connection:
+            choice_id = _write_decision(connection, attempt, changes, values, now)
+    return ChoiceSnapshot(id=choice_id, **values), now
+
+
+def _write_decision(
+    connection, attempt: AttemptSnapshot, changes: dict, values: dict, now: AttemptSnapshot
+) -> int:
+    """Write a decision on ``connection``, in whatever transaction it is in; the choice's
+    id. ``attempt`` is the copy read, whose ``lock_version`` the write expects."""
     lock = {"b_id": attempt.id, "b_version": attempt.lock_version}
-    connection = db.session.connection()
     if connection.dialect.name == "postgresql":
+        prefixed = {f"c_{k}": v for k, v in values.items()}
         choice_id = connection.execute(
-            _move_then_insert(), {**changes, **lock, **{f"c_{k}": v for k, v in values.items()}}
+            _move_then_insert(), {**changes, **lock, **prefixed}
         ).scalar()
         moved = choice_id is not None
     else:
@@ -542,10 +570,8 @@ def _store_decision(
         moved = connection.execute(_move_attempt(), {**changes, **lock}).rowcount == 1
     if not moved:
         raise StaleDataError(f"attempt {attempt.id} was moved on by another request")
-    now = replace(attempt, **changes)
     best_attempts.offer_if_counted(connection, now)
-    db.session.commit()
-    return ChoiceSnapshot(id=choice_id, **values), now
+    return choice_id
 
 
 # What a decision writes: the attempt's columns it sets, and the choice's (all but the id).

@@ -2,22 +2,27 @@
 
 The app is ``wsgi:app`` unchanged, plus two pauses in ``play.decide`` that a fault test
 can arm: ``written`` (the choice is written inside the open transaction, not committed)
-and ``committed`` (the transaction is committed, the answer not yet sent). An armed
-worker reaching one writes its pid to ``victim`` in EDU_KILL_POINTS_DIR and waits there
-for the test's SIGKILL, so the kill lands exactly there instead of wherever it falls.
+and ``committed`` (the decision is committed, the answer not yet sent). An armed worker
+reaching one writes its pid to ``victim`` in EDU_KILL_POINTS_DIR and waits there for the
+test's SIGKILL, so the kill lands exactly there instead of wherever it falls.
+
+A PostgreSQL decision that finishes nothing counted is one statement in autocommit mode
+(``play._store_decision``), which has no moment between written and committed: there
+``written`` is the moment before that statement is sent, the last before it commits.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from functools import wraps
 from pathlib import Path
 
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
+from edu.services import play
 from edu.services.guidelines import current_library
 from wsgi import app
 
@@ -51,9 +56,23 @@ def _written(connection) -> None:
     _pause_if_armed("written")
 
 
-@event.listens_for(Session, "after_commit")
-def _committed(session) -> None:
-    _pause_if_armed("committed")
+@event.listens_for(Engine, "before_cursor_execute")
+def _about_to_write_in_autocommit(connection, _cursor, statement, *_args) -> None:
+    autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    if autocommit and statement.startswith("WITH moved AS"):  # play._move_then_insert
+        _pause_if_armed("written")
 
+
+def _committed_then_pause(store):
+    @wraps(store)
+    def store_then_pause(*args, **kwargs):
+        stored = store(*args, **kwargs)  # returns once the decision is committed
+        _pause_if_armed("committed")
+        return stored
+
+    return store_then_pause
+
+
+play._store_decision = _committed_then_pause(play._store_decision)
 
 __all__ = ["app"]

@@ -5,7 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from edu.extensions import db
@@ -229,6 +229,82 @@ class TestWhatADecisionStores:
         db.session.expire_all()
         best = db.session.get(BestAttempt, (course.id, resident.id, short_case.id))
         assert (best.attempt_id, best.points) == (better.id, better.points)
+
+
+class TestWhereADecisionIsWritten:
+    """``play._store_decision``: in the request's session transaction when one has begun,
+    otherwise in one of its own; on PostgreSQL a decision that finishes nothing counted is
+    a single statement in autocommit mode."""
+
+    @pytest.fixture
+    def write_in_transaction(self, app):
+        """For each statement that writes, whether it ran inside a database transaction."""
+        seen: list[bool] = []
+
+        def after_execute(connection, _cursor, statement, _params, _context, _many) -> None:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                dbapi = connection.connection.dbapi_connection
+                if connection.dialect.name == "postgresql":
+                    seen.append(dbapi.info.transaction_status.name != "IDLE")
+                else:
+                    seen.append(dbapi.in_transaction)
+
+        event.listen(db.engine, "after_cursor_execute", after_execute)
+        yield seen
+        event.remove(db.engine, "after_cursor_execute", after_execute)
+
+    def decide_as_a_page_does(self, attempt_id, user_id, step, code):
+        # As the decision page: no session yet, the attempt read with the user.
+        db.session.remove()
+        _, read = play.read_attempt_with_user(attempt_id, user_id)
+        return play.decide(attempt_id, user_id, step, code, read=read)
+
+    def test_without_a_session_transaction_it_commits_one_of_its_own(
+        self, short_case, resident, write_in_transaction
+    ):
+        attempt = play.start_attempt(resident.id, short_case)
+        walk_to_first_decision(attempt, resident)
+        attempt_id, user_id = attempt.id, resident.id
+        write_in_transaction.clear()
+        outcome = self.decide_as_a_page_does(attempt_id, user_id, 1, "TH_TAXANE")
+        assert outcome.recorded and outcome.attempt.current_node == "progression"
+        assert not db.session.registry.has()  # no ORM session was needed at all
+        postgres = db.engine.dialect.name == "postgresql"
+        # PostgreSQL: the one statement, in autocommit; SQLite: insert and update, in one.
+        assert write_in_transaction == ([False] if postgres else [True, True])
+        with db.engine.connect() as other:  # committed: another connection sees it
+            assert other.scalar(select(func.count()).select_from(Choice)) == 1
+            assert other.scalar(select(Attempt.current_node)) == "progression"
+        again = self.decide_as_a_page_does(attempt_id, user_id, 1, "TH_TAXANE")
+        assert not again.recorded and again.choice.id == outcome.choice.id
+
+    def test_a_decision_that_finishes_a_counted_attempt_keeps_the_standings_with_it(
+        self, short_case, resident, write_in_transaction
+    ):
+        course = create_course(create_user("instructor"))
+        enrol(course, resident)
+        attempt = play.start_attempt(resident.id, short_case, course_id=course.id)
+        walk_to_first_decision(attempt, resident)
+        ids = (attempt.id, resident.id, course.id, short_case.id)
+        write_in_transaction.clear()
+        outcome = self.decide_as_a_page_does(ids[0], ids[1], 1, "THP_DOCETAXEL")
+        assert outcome.attempt.status == "completed"
+        # The decision and the best attempt's row: one transaction, on both databases.
+        assert len(write_in_transaction) >= 2 and all(write_in_transaction)
+        best = db.session.get(BestAttempt, (ids[2], ids[1], ids[3]))
+        assert best.attempt_id == ids[0] and best.points == outcome.attempt.points
+
+    def test_inside_a_session_transaction_it_commits_that_one(self, short_case, resident):
+        attempt = play.start_attempt(resident.id, short_case)
+        walk_to_first_decision(attempt, resident)
+        attempt.started_at -= timedelta(minutes=1)  # the session's own, unflushed change
+        db.session.flush()
+        play.decide(attempt.id, resident.id, 1, "TH_TAXANE")
+        db.session.rollback()  # nothing left to roll back: the decision committed it all
+        assert attempt.current_node == "progression"
+        with db.engine.connect() as other:
+            started = other.scalar(select(Attempt.started_at))
+        assert started == attempt.started_at
 
 
 class TestReadOnlyCopies:
