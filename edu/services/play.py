@@ -31,7 +31,7 @@ from edu.services.accounts import signed_in_columns
 from edu.services.content import parsed, parsed_by_id
 from edu.services.guidelines import current_library
 from edu.services.memo import BoundedCache
-from edu.services.prepared import PreparedSelect
+from edu.services.prepared import PreparedSelect, PreparedWrite
 
 QUIZ_END = "__end__"
 QUIZ_DECISION = "quiz"
@@ -557,17 +557,18 @@ def _write_decision(
     connection, attempt: AttemptSnapshot, changes: dict, values: dict, now: AttemptSnapshot
 ) -> int:
     """Write a decision on ``connection``, in whatever transaction it is in; the choice's
-    id. ``attempt`` is the copy read, whose ``lock_version`` the write expects."""
+    id. ``attempt`` is the copy read, whose ``lock_version`` the write expects. The
+    statements run on the driver's cursor (``edu.services.prepared.PreparedWrite``):
+    SQLAlchemy's execution of them was a seventh of a decision."""
     lock = {"b_id": attempt.id, "b_version": attempt.lock_version}
     if connection.dialect.name == "postgresql":
         prefixed = {f"c_{k}": v for k, v in values.items()}
-        choice_id = connection.execute(
-            _move_then_insert(), {**changes, **lock, **prefixed}
-        ).scalar()
+        returned = _MOVE_THEN_INSERT.run(connection, {**changes, **lock, **prefixed}).returned
+        choice_id = None if returned is None else returned[0]
         moved = choice_id is not None
     else:
-        choice_id = connection.execute(_insert_choice(), values).inserted_primary_key[0]
-        moved = connection.execute(_move_attempt(), {**changes, **lock}).rowcount == 1
+        choice_id = _INSERT_CHOICE.run(connection, values).lastrowid
+        moved = _MOVE_ATTEMPT.run(connection, {**changes, **lock}).rowcount == 1
     if not moved:
         raise StaleDataError(f"attempt {attempt.id} was moved on by another request")
     best_attempts.offer_if_counted(connection, now)
@@ -575,6 +576,7 @@ def _write_decision(
 
 
 # What a decision writes: the attempt's columns it sets, and the choice's (all but the id).
+# Every one is set by the statements below: they run without SQLAlchemy's column defaults.
 _MOVED_COLUMNS = (
     "path", "current_node", "updated_at", "status", "completed_at", "points", "max_points",
     "lock_version",
@@ -582,12 +584,11 @@ _MOVED_COLUMNS = (
 _CHOICE_COLUMNS = tuple(f.name for f in fields(ChoiceSnapshot) if f.name != "id")
 
 
-@cache
 def _move_then_insert():
     # PostgreSQL: WITH moved AS (UPDATE attempts ... WHERE id AND lock_version RETURNING id)
     # INSERT INTO choices SELECT <the choice's values> FROM moved RETURNING choices.id: no
     # row when the attempt had moved on, and then nothing was written. The choice's
-    # parameters are prefixed (both tables have points and max_points). Built once.
+    # parameters are prefixed (both tables have points and max_points).
     attempts, choices = Attempt.__table__, Choice.__table__
     moved = (
         update(attempts)
@@ -609,18 +610,25 @@ def _move_then_insert():
     )
 
 
-@cache
 def _insert_choice():
-    return Choice.__table__.insert()
-
-
-@cache
-def _move_attempt():
-    # Built once. The SET values come from the parameters named after the columns.
-    table = Attempt.__table__
-    return update(table).where(
-        table.c.id == bindparam("b_id"), table.c.lock_version == bindparam("b_version")
+    choices = Choice.__table__
+    return insert(choices).values(
+        {choices.c[n]: bindparam(n, type_=choices.c[n].type) for n in _CHOICE_COLUMNS}
     )
+
+
+def _move_attempt():
+    table = Attempt.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.lock_version == bindparam("b_version"))
+        .values({table.c[n]: bindparam(n, type_=table.c[n].type) for n in _MOVED_COLUMNS})
+    )
+
+
+_MOVE_THEN_INSERT = PreparedWrite(_move_then_insert)
+_INSERT_CHOICE = PreparedWrite(_insert_choice)
+_MOVE_ATTEMPT = PreparedWrite(_move_attempt)
 
 
 def _commit_or_reload(attempt: Attempt) -> Attempt:

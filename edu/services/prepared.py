@@ -1,16 +1,21 @@
-"""The hottest reads run on the driver's cursor: a Core select, compiled once per database.
+"""The hottest statements run on the driver's cursor: Core statements, compiled once per
+database.
 
-Every signed-in request reads its user (``accounts.signed_in_user``), and the pages about
-one attempt read the attempt with the user (``play.read_attempt_with_user``): one small
-SELECT by primary key. Through a Session that statement cost several times more in
-SQLAlchemy's machinery (the session and its transaction, the execution context, the result
-object) than in the database: about 85 µs against 20 µs on the driver's own cursor, a tenth
-of a case node page (docs/performance.md, eighth session).
+Every signed-in request reads its user (``accounts.signed_in_user``), the pages about one
+attempt read the attempt with the user (``play.read_attempt_with_user``), and a decision
+writes its two rows (``play._write_decision``). Run through SQLAlchemy's execution, each
+such small statement cost several times more in SQLAlchemy's machinery (the session and its
+transaction, the execution context, the result object) than in the database: the user with
+the attempt took about 85 µs through a Session against 20 µs on the driver's own cursor, a
+tenth of a case node page, and the decision's writes a seventh of a decision
+(docs/performance.md, eighth session).
 
-:class:`PreparedSelect` keeps what matters of SQLAlchemy for such a read: the statement is
-written once as a Core select, compiled by the database's own dialect, and its row is
-converted by the column types' own result processors, so the values are exactly those a
-``Connection.execute`` would give. What it skips, and why that is safe here:
+:class:`PreparedSelect` and :class:`PreparedWrite` keep what matters of SQLAlchemy for such
+statements: each is written once as a Core statement and compiled by the database's own
+dialect, and the values going in and out are converted by the column types' own bind and
+result processors, so what is stored and read is exactly what ``Connection.execute`` would
+store and give (``tests/services/test_prepared.py`` compares them on both databases). What
+a read skips, and why that is safe here:
 
 - **Its own transaction.** When the request's session has begun, the read runs on that
   session's connection, in its transaction (or, on a read-only page, in its autocommit
@@ -23,16 +28,18 @@ converted by the column types' own result processors, so the values are exactly 
   session's, which detects a lost server, invalidates the pool and raises its own
   exceptions, as every other query does (the site answers those with its 503 page).
 
-Parameters go to the driver as given, so they must be values it takes as they are
-(integers and strings; the statements here bind ids).
+A read's parameters go to the driver as given, so they must be values it takes as they are
+(integers and strings; the statements here bind ids). A write runs on the Core connection
+it is given, in that connection's transaction; see :class:`PreparedWrite` for what it
+leaves out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection, Executable, Select, exc
 
 from edu.extensions import db
 
@@ -108,18 +115,94 @@ class PreparedSelect:
         return compiled
 
 
+class Written(NamedTuple):
+    rowcount: int
+    lastrowid: int | None  # the inserted row's id, on drivers that report it (SQLite's)
+    returned: tuple | None  # the first row of a RETURNING clause, as the driver gives it
+
+
+class PreparedWrite:
+    """An insert or update run on the driver's cursor of a Core connection, in whatever
+    transaction that connection is in; ``build`` returns it (called once, when first run).
+
+    Every value the statement writes is a named ``bindparam`` with its column's type, and
+    each value is converted by that type's bind processor, as SQLAlchemy's execution would
+    (JSON to text, datetimes to text on SQLite). What SQLAlchemy's execution would add and
+    this does not: Python-side column defaults and ``onupdate`` values, so the statement
+    must set every column it needs itself. A driver error is raised as SQLAlchemy's own
+    exception class (``IntegrityError`` for a unique violation); a lost server also
+    invalidates the connection, as SQLAlchemy does.
+    """
+
+    def __init__(self, build: Callable[[], Executable]) -> None:
+        self._build = build
+        self._compiled: dict[str, _CompiledWrite] = {}  # by dialect name
+
+    def run(self, core: Connection, params: dict) -> Written:
+        """Run with ``params`` (by bind name) on ``core``; what the driver reports."""
+        dialect = core.dialect
+        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
+        values = [
+            (name, params[name] if process is None else process(params[name]))
+            for name, process in compiled.binds
+        ]
+        parameters = tuple(v for _, v in values) if dialect.positional else dict(values)
+        sql = compiled.sql
+        try:
+            cursor = _execute(core.connection, sql, parameters)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, core.connection.dbapi_connection, None):
+                core.invalidate(error)
+            raise exc.DBAPIError.instance(
+                sql, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
+            ) from error
+        try:
+            returned = cursor.fetchone() if cursor.description else None
+            return Written(cursor.rowcount, getattr(cursor, "lastrowid", None), returned)
+        finally:
+            cursor.close()
+
+    def _compile(self, dialect) -> _CompiledWrite:
+        compiled = self._build().compile(dialect=dialect)
+        # In the order a positional driver (SQLite's) takes them; by name otherwise.
+        names = compiled.positiontup if dialect.positional else list(compiled.binds)
+        binds = tuple(
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+            for name in names
+        )
+        found = self._compiled[dialect.name] = _CompiledWrite(str(compiled), binds)
+        return found
+
+
+class _CompiledWrite(NamedTuple):
+    sql: str
+    binds: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # each name and its processor
+
+
 def _core_first(core: Connection, statement: Select, params: dict) -> tuple | None:
     row = core.execute(statement, params).first()
     return None if row is None else tuple(row)
 
 
-def _fetch_first(connection, compiled: _Compiled, params: dict) -> tuple | None:
+def _execute(connection, sql: str, parameters):
+    """Send one statement to the driver; its cursor (the caller closes it). The one place
+    where this module's statements reach the database."""
     cursor = connection.cursor()
     try:
-        if compiled.positions is None:
-            cursor.execute(compiled.sql, params)
-        else:
-            cursor.execute(compiled.sql, tuple(params[name] for name in compiled.positions))
+        cursor.execute(sql, parameters)
+    except BaseException:
+        cursor.close()
+        raise
+    return cursor
+
+
+def _fetch_first(connection, compiled: _Compiled, params: dict) -> tuple | None:
+    if compiled.positions is None:
+        parameters = params
+    else:
+        parameters = tuple(params[name] for name in compiled.positions)
+    cursor = _execute(connection, compiled.sql, parameters)
+    try:
         row = cursor.fetchone()
         if compiled.processors is None:
             compiled.learn_processors(cursor.description)

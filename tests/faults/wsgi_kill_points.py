@@ -6,9 +6,12 @@ and ``committed`` (the decision is committed, the answer not yet sent). An armed
 reaching one writes its pid to ``victim`` in EDU_KILL_POINTS_DIR and waits there for the
 test's SIGKILL, so the kill lands exactly there instead of wherever it falls.
 
-A PostgreSQL decision that finishes nothing counted is one statement in autocommit mode
-(``play._store_decision``), which has no moment between written and committed: there
-``written`` is the moment before that statement is sent, the last before it commits.
+Both wrap functions of ``edu.services.play``: ``written`` pauses after
+``_write_decision`` returns (its statements have run in the transaction, which its caller
+then commits), ``committed`` after ``_store_decision`` returns. A PostgreSQL decision that
+finishes nothing counted is one statement in autocommit mode, which has no moment between
+written and committed: there ``written`` is the moment before that statement is sent, the
+last before it commits.
 """
 
 from __future__ import annotations
@@ -19,8 +22,6 @@ from functools import wraps
 from pathlib import Path
 
 from flask import has_request_context, request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from edu.services import play
 from edu.services.guidelines import current_library
@@ -49,18 +50,18 @@ def _pause_if_armed(phase: str) -> None:
     time.sleep(10)  # the test kills us long before this ends
 
 
-@event.listens_for(Engine, "commit")
-def _written(connection) -> None:
-    # Called before the DBAPI commit: the decision's statements have run (decide writes
-    # with Core statements, so there is no ORM flush to wait for), nothing is committed.
-    _pause_if_armed("written")
+def _written_then_pause(write):
+    @wraps(write)
+    def write_then_pause(connection, *args, **kwargs):
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            _pause_if_armed("written")  # the last moment before the statement commits
+            return write(connection, *args, **kwargs)
+        choice_id = write(connection, *args, **kwargs)
+        _pause_if_armed("written")  # the statements have run; nothing is committed
+        return choice_id
 
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _about_to_write_in_autocommit(connection, _cursor, statement, *_args) -> None:
-    autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-    if autocommit and statement.startswith("WITH moved AS"):  # play._move_then_insert
-        _pause_if_armed("written")
+    return write_then_pause
 
 
 def _committed_then_pause(store):
@@ -73,6 +74,7 @@ def _committed_then_pause(store):
     return store_then_pause
 
 
+play._write_decision = _written_then_pause(play._write_decision)
 play._store_decision = _committed_then_pause(play._store_decision)
 
 __all__ = ["app"]

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from edu.extensions import db
 from edu.models import Attempt, CaseRecord, Choice
 from edu.models.best_attempts import BestAttempt
-from edu.services import catalog, feedback, play
+from edu.services import catalog, feedback, play, prepared
 from tests.factories import create_course, create_user, enrol, sync_fixture_cases
 from tests.races import race_decisions
 
@@ -237,18 +237,28 @@ class TestWhereADecisionIsWritten:
     a single statement in autocommit mode."""
 
     @pytest.fixture
-    def write_in_transaction(self, app):
-        """For each statement that writes, whether it ran inside a database transaction."""
+    def write_in_transaction(self, app, monkeypatch):
+        """For each statement that writes, through SQLAlchemy or on the driver's cursor
+        (``edu.services.prepared``), whether it ran inside a database transaction."""
         seen: list[bool] = []
 
-        def after_execute(connection, _cursor, statement, _params, _context, _many) -> None:
+        def note(dbapi, statement: str) -> None:
             if not statement.lstrip().upper().startswith("SELECT"):
-                dbapi = connection.connection.dbapi_connection
-                if connection.dialect.name == "postgresql":
+                if db.engine.dialect.name == "postgresql":
                     seen.append(dbapi.info.transaction_status.name != "IDLE")
                 else:
                     seen.append(dbapi.in_transaction)
 
+        def after_execute(connection, _cursor, statement, _params, _context, _many) -> None:
+            note(connection.connection.dbapi_connection, statement)
+
+        def execute(connection, sql, parameters):
+            cursor = execute_on_cursor(connection, sql, parameters)
+            note(connection.dbapi_connection, sql)
+            return cursor
+
+        execute_on_cursor = prepared._execute
+        monkeypatch.setattr(prepared, "_execute", execute)
         event.listen(db.engine, "after_cursor_execute", after_execute)
         yield seen
         event.remove(db.engine, "after_cursor_execute", after_execute)

@@ -1,18 +1,21 @@
-"""The hottest reads on the driver's cursor (``edu.services.prepared``) give exactly what
-SQLAlchemy Core gives, see the session's own writes, leave no transaction or autocommit
-behind, and hand a driver error back to SQLAlchemy's handling."""
+"""The hottest reads and the decision's writes on the driver's cursor
+(``edu.services.prepared``): a read gives exactly what SQLAlchemy Core gives, sees the
+session's own writes, leaves no transaction or autocommit behind and hands a driver error
+back to SQLAlchemy's handling; a write stores exactly what Core would store and raises
+SQLAlchemy's own exceptions."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exc, insert, select, update
 
 from edu.extensions import db
-from edu.models import User
+from edu.models import Choice, User
 from edu.services import play, prepared
-from edu.services.prepared import PreparedSelect
+from edu.services.prepared import PreparedSelect, PreparedWrite
 from tests.factories import create_course, create_user, enrol, sync_fixture_cases
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
@@ -101,3 +104,80 @@ def test_a_driver_error_goes_to_sqlalchemys_handling(app, monkeypatch, in_sessio
     # A connection of its own is dropped and the read runs on a fresh one; the session's
     # is left to SQLAlchemy, which drops it only if the server is really gone.
     assert len(dropped) == (0 if in_session else 1)
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+CHOICE_COLUMNS = [c.name for c in Choice.__table__.columns if c.name != "id"]
+
+
+def insert_choice():
+    table = Choice.__table__
+    return (
+        insert(table)
+        .values({table.c[n]: bindparam(n, type_=table.c[n].type) for n in CHOICE_COLUMNS})
+        .returning(table.c.id)
+    )
+
+
+def a_choice(attempt_id: int, step: int) -> dict:
+    # Every kind of value a decision writes: JSON, a datetime, a boolean, floats, text.
+    return {
+        "attempt_id": attempt_id,
+        "step": step,
+        "node_id": "first-line",
+        "decision": "metastatic_line",
+        "option_code": "THP_DOCETAXEL",
+        "verdict": "preferred",
+        "rule": "R1",
+        "points": 7.5,
+        "max_points": 10.0,
+        "safety_error": True,
+        "pitfalls": [{"id": "p1", "text": "Ünïcode — and quotes \"'"}],
+        "guideline_version": "her2-mbc-2026.1",
+        "decided_at": datetime(2026, 12, 3, 14, 30, 15, 123456),
+    }
+
+
+def stored_choice(choice_id: int) -> dict:
+    row = db.session.execute(select(Choice.__table__).where(Choice.id == choice_id)).one()
+    return {k: v for k, v in row._mapping.items() if k not in ("id", "step")}
+
+
+def test_a_write_stores_exactly_what_sqlalchemy_stores(app):
+    _, attempt_id = user_with_attempt()
+    with db.engine.begin() as connection:
+        by_core = connection.execute(insert_choice(), a_choice(attempt_id, 1)).scalar()
+        written = PreparedWrite(insert_choice).run(connection, a_choice(attempt_id, 2))
+    assert written.rowcount == 1 and written.returned is not None
+    by_cursor = written.returned[0]
+    assert stored_choice(by_cursor) == stored_choice(by_core)
+    assert stored_choice(by_cursor)["pitfalls"] == a_choice(0, 0)["pitfalls"]
+
+
+def test_an_update_reports_the_rows_it_changed(app):
+    user_id = create_user("resident").id
+    rename = PreparedWrite(
+        lambda: (
+            update(User.__table__)
+            .where(User.__table__.c.id == bindparam("b_id"))
+            .values(name=bindparam("name", type_=User.__table__.c.name.type))
+        )
+    )
+    with db.engine.begin() as connection:
+        assert rename.run(connection, {"b_id": user_id, "name": "Renamed"}).rowcount == 1
+        assert rename.run(connection, {"b_id": user_id + 1000, "name": "Nobody"}).rowcount == 0
+    assert db.session.get(User, user_id).name == "Renamed"
+
+
+def test_a_unique_violation_is_sqlalchemys_integrity_error_and_writes_nothing(app):
+    _, attempt_id = user_with_attempt()
+    write = PreparedWrite(insert_choice)
+    with db.engine.begin() as connection:
+        write.run(connection, a_choice(attempt_id, 1))
+    with pytest.raises(exc.IntegrityError):
+        with db.engine.begin() as connection:
+            write.run(connection, a_choice(attempt_id, 2))
+            write.run(connection, a_choice(attempt_id, 1))  # (attempt_id, step) is taken
+    steps = db.session.scalars(select(Choice.step).where(Choice.attempt_id == attempt_id))
+    assert list(steps) == [1]  # the transaction's other write was rolled back with it

@@ -27,12 +27,12 @@ def statements(app, monkeypatch):
     def before_execute(_conn, _cursor, statement, _parameters, _context, _many) -> None:
         seen.append(" ".join(statement.split()))
 
-    def fetch_first(connection, compiled, params):
-        seen.append(" ".join(compiled.sql.split()))
-        return fetch_on_cursor(connection, compiled, params)
+    def execute(connection, sql, parameters):
+        seen.append(" ".join(sql.split()))
+        return execute_on_cursor(connection, sql, parameters)
 
-    fetch_on_cursor = prepared._fetch_first
-    monkeypatch.setattr(prepared, "_fetch_first", fetch_first)
+    execute_on_cursor = prepared._execute
+    monkeypatch.setattr(prepared, "_execute", execute)
     event.listen(db.engine, "before_cursor_execute", before_execute)
     yield seen
     event.remove(db.engine, "before_cursor_execute", before_execute)

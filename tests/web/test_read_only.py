@@ -41,15 +41,15 @@ def in_transaction(app, monkeypatch):
         status = connection.connection.dbapi_connection.info.transaction_status
         seen.append(("core", status.name != "IDLE"))
 
-    def fetch_first(connection, compiled, params):
-        row = fetch_on_cursor(connection, compiled, params)
+    def execute(connection, sql, parameters):
+        cursor = execute_on_cursor(connection, sql, parameters)
         seen.append(
             ("prepared", connection.dbapi_connection.info.transaction_status.name != "IDLE")
         )
-        return row
+        return cursor
 
-    fetch_on_cursor = prepared._fetch_first
-    monkeypatch.setattr(prepared, "_fetch_first", fetch_first)
+    execute_on_cursor = prepared._execute
+    monkeypatch.setattr(prepared, "_execute", execute)
     event.listen(db.engine, "after_cursor_execute", after_execute)
     yield seen
     event.remove(db.engine, "after_cursor_execute", after_execute)
