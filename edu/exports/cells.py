@@ -28,9 +28,7 @@ _PLAIN_NUMBER: Final = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _NEEDS_QUOTES: Final = re.compile(r'[,"\r\n]')
 _WHITESPACE: Final = re.compile(r"\s+")
 # A UTC timestamp read as text (edu.models._time.utc_text): date, space, time, fraction.
-_UTC_TEXT: Final = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
-)
+_UTC_TEXT: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?")
 
 # Binary floats carry noise (0.1 + 0.2 = 0.30000000000000004). Four places is finer than
 # either gradebook shows (Canvas compares at 2), so rounding there loses nothing real.

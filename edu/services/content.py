@@ -52,15 +52,11 @@ def parsed_by_id(version_id: int, content_hash: str | None = None) -> Case | Qui
             raise LookupError(f"case version {version_id} not found")
     document = _DOCUMENTS.get((version_id, content_hash))
     if document is None:
-        row = (
-            db.session.connection()
-            .execute(
-                select(CaseVersion.content_hash, CaseVersion.content).where(
-                    CaseVersion.id == version_id
-                )
+        row = db.session.connection().execute(
+            select(CaseVersion.content_hash, CaseVersion.content).where(
+                CaseVersion.id == version_id
             )
-            .first()
-        )
+        ).first()
         if row is None:
             raise LookupError(f"case version {version_id} not found")
         document = _DOCUMENTS.put((version_id, row.content_hash), _parse(version_id, row.content))

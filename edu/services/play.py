@@ -324,7 +324,9 @@ def _choices_query():
     table = Choice.__table__
     columns = [table.c[f.name] for f in fields(ChoiceSnapshot)]
     return (
-        select(*columns).where(table.c.attempt_id == bindparam("attempt_id")).order_by(table.c.step)
+        select(*columns)
+        .where(table.c.attempt_id == bindparam("attempt_id"))
+        .order_by(table.c.step)
     )
 
 

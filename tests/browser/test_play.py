@@ -72,7 +72,9 @@ def test_reload_resumes_where_the_learner_stopped(live_server, page, resident):
     )
 
 
-def test_feedback_has_its_own_address_so_a_reload_does_not_post_again(live_server, page, resident):
+def test_feedback_has_its_own_address_so_a_reload_does_not_post_again(
+    live_server, page, resident
+):
     login(page, live_server.url, resident.email, PASSWORD)
     start_case(page, live_server.url, "A short test patient")
     follow(page.get_by_role("button", name="Continue"))

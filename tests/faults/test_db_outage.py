@@ -138,11 +138,8 @@ def test_the_pool_asks_the_kernel_not_the_server_whether_a_connection_is_open(
             driver_connection.execute("SELECT 1").fetchall()
             assert not server_has_closed(driver_connection)  # used, and idle again
             pid = driver_connection.info.backend_pid
-            with psycopg.connect(
-                make_url(postgres_url)
-                .set(drivername="postgresql")
-                .render_as_string(hide_password=False)
-            ) as other:
+            with psycopg.connect(make_url(postgres_url).set(drivername="postgresql")
+                                 .render_as_string(hide_password=False)) as other:
                 assert other.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone()[0]
             assert server_has_closed(driver_connection)
         finally:

@@ -5,11 +5,12 @@ the two-decision test case over and over (restarting at each ending), CSRF token
 Meanwhile workers are killed with SIGKILL: one where it happens to be, and others
 exactly inside a decision: after the choice is written but before the transaction
 commits (just before the statement, for PostgreSQL's one-statement decisions), and after
-the commit but before the answer is sent (:mod:`tests.faults.wsgi_kill_points`). A decision counts as
-acknowledged when its answer reached the client: the 302 to its feedback page. After
-the run, every acknowledged decision is in the database exactly once with the option
-the client sent, no (attempt, step) holds two choices, and every attempt's path and
-points agree with its stored choices (a kill never leaves half a decision behind).
+the commit but before the answer is sent (:mod:`tests.faults.wsgi_kill_points`). A
+decision counts as acknowledged when its answer reached the client: the 302 to its
+feedback page. After the run, every acknowledged decision is in the database exactly
+once with the option the client sent, no (attempt, step) holds two choices, and every
+attempt's path and points agree with its stored choices (a kill never leaves half a
+decision behind).
 """
 
 from __future__ import annotations

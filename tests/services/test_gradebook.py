@@ -376,9 +376,7 @@ class TestExports:
         expected = text(gradebook.export_lines(decisions, "research"))
         used = []
         real = gradebook.prefetched
-        monkeypatch.setattr(
-            gradebook, "prefetched", lambda batches: used.append(1) or real(batches)
-        )
+        monkeypatch.setattr(gradebook, "prefetched", lambda batches: used.append(1) or real(batches))
         assert text(gradebook.export_lines(decisions, "research")) == expected
         gradebook.standings(decisions)
         on_sqlite = db.engine.dialect.name == "sqlite"

@@ -98,9 +98,7 @@ class TestDeciding:
     def test_a_course_points_scheme_scores_the_decision(self, short_case, resident):
         # The scheme is read in the same query as the attempt (a JSON column through a
         # scalar subquery): it must arrive as a mapping, not as text.
-        course = create_course(
-            create_user("instructor"), points_scheme={**FULL_SCHEME, "not_recommended": 3}
-        )
+        course = create_course(create_user("instructor"), points_scheme={**FULL_SCHEME, "not_recommended": 3})
         enrol(course, resident)
         attempt = play.start_attempt(resident.id, short_case, course_id=course.id)
         walk_to_first_decision(attempt, resident)
@@ -324,9 +322,7 @@ class TestReadOnlyCopies:
     def test_the_copy_holds_what_the_orm_loads(self, resident):
         sync_fixture_cases(FIXTURES / "play-short.md")
         case = db.session.scalar(select(CaseRecord).where(CaseRecord.slug == "play-short"))
-        course = create_course(
-            create_user("instructor"), points_scheme={**FULL_SCHEME, "not_recommended": 3}
-        )
+        course = create_course(create_user("instructor"), points_scheme={**FULL_SCHEME, "not_recommended": 3})
         enrol(course, resident)
         attempt = walk_to_first_decision(
             play.start_attempt(resident.id, case, course_id=course.id), resident

@@ -58,7 +58,9 @@ def playing(client, login_as):
     return user, node
 
 
-def test_a_node_page_reads_the_user_and_the_attempt_in_one_statement(client, playing, statements):
+def test_a_node_page_reads_the_user_and_the_attempt_in_one_statement(
+    client, playing, statements
+):
     _, node = playing
     response = fresh(client, "GET", node, statements)
     assert response.status_code == 200 and b"Submit choice" in response.data

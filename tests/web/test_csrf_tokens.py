@@ -22,9 +22,7 @@ def page_token(client) -> str:
 
 
 def log_in(client, email: str, token: str):
-    return client.post(
-        "/auth/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
-    )
+    return client.post("/auth/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
 
 
 def test_a_session_gets_the_same_token_on_every_page_and_it_validates(csrf_app):

@@ -41,9 +41,7 @@ def test_any_other_argument_is_a_different_fragment(app, counted_renders):
     with app.test_request_context():
         one = fragments.fragment("play/_node_text.html", title="Cycles", body_html="<p>a</p>")
         other = fragments.fragment("play/_node_text.html", title="Cycles", body_html="<p>b</p>")
-        renamed = fragments.fragment(
-            "play/_node_text.html", title="Maintenance", body_html="<p>a</p>"
-        )
+        renamed = fragments.fragment("play/_node_text.html", title="Maintenance", body_html="<p>a</p>")
     assert len(counted_renders) == 3
     assert "<p>a</p>" in one and "<p>b</p>" in other and "Maintenance" in renamed
 

@@ -88,7 +88,9 @@ def test_feedback_and_debrief_read_without_a_transaction(
         assert in_transaction and not any(inside for _, inside in in_transaction), path
 
 
-def test_a_node_page_reads_without_a_transaction(postgres, client, login_as, in_transaction):
+def test_a_node_page_reads_without_a_transaction(
+    postgres, client, login_as, in_transaction
+):
     sync_fixture_cases(FIXTURES / "play-short.md")
     login_as("resident")
     node = client.post("/play/play-short/start").headers["Location"]

@@ -9,8 +9,11 @@ GUIDELINES = Path(__file__).resolve().parents[3] / "cases" / "guidelines"
 
 # The fixture's decision, with the options each test needs in place of its own.
 CASE = (
-    Path(__file__).resolve().parents[2] / "fixtures" / "play" / "play-pregnancy.md"
-).read_text().split("- CHEMO_ALONE")[0] + "{options}\n\n## End {#end}\n\nEnding: good\n\nDone.\n"
+    (Path(__file__).resolve().parents[2] / "fixtures" / "play" / "play-pregnancy.md")
+    .read_text()
+    .split("- CHEMO_ALONE")[0]
+    + "{options}\n\n## End {#end}\n\nEnding: good\n\nDone.\n"
+)
 
 
 def lint(options: str):
