@@ -31,7 +31,7 @@ from edu.services.accounts import signed_in_columns
 from edu.services.content import parsed, parsed_by_id
 from edu.services.guidelines import current_library
 from edu.services.memo import BoundedCache
-from edu.services.prepared import PreparedSelect, PreparedWrite
+from edu.services.prepared import PreparedSelect, PreparedWrite, session_has_begun
 
 QUIZ_END = "__end__"
 QUIZ_DECISION = "quiz"
@@ -541,10 +541,9 @@ def _store_decision(
     changes["lock_version"] = attempt.lock_version + 1
     values = {**choice, "decided_at": changes["updated_at"]}
     now = replace(attempt, **changes)
-    session = db.session
-    if session.registry.has() and session().in_transaction():
-        choice_id = _write_decision(session.connection(), attempt, changes, values, now)
-        session.commit()
+    if session_has_begun():
+        choice_id = _write_decision(db.session.connection(), attempt, changes, values, now)
+        db.session.commit()
     elif db.engine.dialect.name == "postgresql" and not best_attempts.is_counted(now):
         with db.engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT")

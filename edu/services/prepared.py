@@ -66,6 +66,12 @@ class _Compiled:
         )
 
 
+def session_has_begun() -> bool:
+    """Whether this request's ORM session exists and is in a transaction (without creating
+    the session to find out)."""
+    return db.session.registry.has() and db.session().in_transaction()
+
+
 class PreparedSelect:
     """A select run on the DBAPI cursor; ``build`` returns it (called once, when first run)."""
 
@@ -82,9 +88,8 @@ class PreparedSelect:
 
     def first(self, **params: Any) -> tuple | None:
         """The first row, typed as SQLAlchemy types it, or None."""
-        session = db.session
-        if session.registry.has() and session().in_transaction():
-            return self._first(session.connection(), params)
+        if session_has_begun():
+            return self._first(db.session.connection(), params)
         # A connection of its own, from SQLAlchemy (which reports a failed connect as the
         # OperationalError the site answers with 503); on PostgreSQL in autocommit mode.
         with db.engine.connect() as core:

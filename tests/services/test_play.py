@@ -5,15 +5,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from edu.extensions import db
 from edu.models import Attempt, CaseRecord, Choice
 from edu.models.best_attempts import BestAttempt
-from edu.services import catalog, feedback, play, prepared
+from edu.services import catalog, feedback, play
 from tests.factories import create_course, create_user, enrol, sync_fixture_cases
 from tests.races import race_decisions
+from tests.statements import every_statement
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
 FULL_SCHEME = {"preferred": 10, "acceptable": 5, "not_recommended": 0, "contraindicated": 0}
@@ -240,26 +241,15 @@ class TestWhereADecisionIsWritten:
         (``edu.services.prepared``), whether it ran inside a database transaction."""
         seen: list[bool] = []
 
-        def note(dbapi, statement: str) -> None:
+        def note(dbapi, statement: str, _how: str) -> None:
             if not statement.lstrip().upper().startswith("SELECT"):
                 if db.engine.dialect.name == "postgresql":
                     seen.append(dbapi.info.transaction_status.name != "IDLE")
                 else:
                     seen.append(dbapi.in_transaction)
 
-        def after_execute(connection, _cursor, statement, _params, _context, _many) -> None:
-            note(connection.connection.dbapi_connection, statement)
-
-        def execute(connection, sql, parameters):
-            cursor = execute_on_cursor(connection, sql, parameters)
-            note(connection.dbapi_connection, sql)
-            return cursor
-
-        execute_on_cursor = prepared._execute
-        monkeypatch.setattr(prepared, "_execute", execute)
-        event.listen(db.engine, "after_cursor_execute", after_execute)
-        yield seen
-        event.remove(db.engine, "after_cursor_execute", after_execute)
+        with every_statement(monkeypatch, note):
+            yield seen
 
     def decide_as_a_page_does(self, attempt_id, user_id, step, code):
         # As the decision page: no session yet, the attempt read with the user.

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 from flask import g
-from sqlalchemy import event
 
 from edu.extensions import db
 from edu.models import User
-from edu.services import prepared
 from tests.factories import sync_fixture_cases
+from tests.statements import every_statement
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
 
@@ -24,18 +23,11 @@ def statements(app, monkeypatch):
     SQLAlchemy, and on the driver's cursor (``edu.services.prepared``)."""
     seen: list[str] = []
 
-    def before_execute(_conn, _cursor, statement, _parameters, _context, _many) -> None:
+    def note(_dbapi, statement: str, _how: str) -> None:
         seen.append(" ".join(statement.split()))
 
-    def execute(connection, sql, parameters):
-        seen.append(" ".join(sql.split()))
-        return execute_on_cursor(connection, sql, parameters)
-
-    execute_on_cursor = prepared._execute
-    monkeypatch.setattr(prepared, "_execute", execute)
-    event.listen(db.engine, "before_cursor_execute", before_execute)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", before_execute)
+    with every_statement(monkeypatch, note):
+        yield seen
 
 
 def fresh(client, method: str, path: str, seen: list[str], **kw):

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from flask import g
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from edu.extensions import WriteInReadOnlyRequest, db, read_only_session
 from edu.models import User
-from edu.services import prepared
 from tests.factories import create_user, sync_fixture_cases
+from tests.statements import every_statement
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
 
@@ -37,22 +37,11 @@ def in_transaction(app, monkeypatch):
     user's read, ``edu.services.prepared``), as ``(how, inside)``."""
     seen: list[tuple[str, bool]] = []
 
-    def after_execute(connection, _cursor, _statement, _parameters, _context, _many) -> None:
-        status = connection.connection.dbapi_connection.info.transaction_status
-        seen.append(("core", status.name != "IDLE"))
+    def note(dbapi, _statement: str, how: str) -> None:
+        seen.append((how, dbapi.info.transaction_status.name != "IDLE"))
 
-    def execute(connection, sql, parameters):
-        cursor = execute_on_cursor(connection, sql, parameters)
-        seen.append(
-            ("prepared", connection.dbapi_connection.info.transaction_status.name != "IDLE")
-        )
-        return cursor
-
-    execute_on_cursor = prepared._execute
-    monkeypatch.setattr(prepared, "_execute", execute)
-    event.listen(db.engine, "after_cursor_execute", after_execute)
-    yield seen
-    event.remove(db.engine, "after_cursor_execute", after_execute)
+    with every_statement(monkeypatch, note):
+        yield seen
 
 
 def get_fresh(client, path: str, statements: list[tuple[str, bool]]):

@@ -1,0 +1,39 @@
+"""Watching every statement the app sends to the database, for tests that count them or
+check the transaction they ran in: those run through SQLAlchemy (its ``after_cursor_execute``
+event) and those run on the driver's cursor (``edu.services.prepared._execute``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from edu.extensions import db
+from edu.services import prepared
+
+# observe(dbapi_connection, sql, how): how is "core" or "prepared"; called after the
+# statement has run.
+Observer = Callable[[object, str, str], None]
+
+
+@contextmanager
+def every_statement(monkeypatch, observe: Observer) -> Iterator[None]:
+    """Call ``observe`` after each statement the app runs inside the block."""
+
+    def after_execute(connection, _cursor, statement, _parameters, _context, _many) -> None:
+        observe(connection.connection.dbapi_connection, statement, "core")
+
+    def execute(connection, sql, parameters):
+        cursor = execute_on_cursor(connection, sql, parameters)
+        observe(connection.dbapi_connection, sql, "prepared")
+        return cursor
+
+    execute_on_cursor = prepared._execute
+    monkeypatch.setattr(prepared, "_execute", execute)
+    event.listen(db.engine, "after_cursor_execute", after_execute)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after_execute)
+        monkeypatch.setattr(prepared, "_execute", execute_on_cursor)
