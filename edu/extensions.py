@@ -7,14 +7,17 @@ importing the application (no circular imports, no app built at import time).
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from weakref import WeakKeyDictionary
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event, exc, make_url
+from sqlalchemy import Engine, MetaData, event, exc, make_url
 from sqlalchemy.orm import DeclarativeBase, Session
 
 # Named constraints so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
@@ -31,7 +34,36 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# Whether the code running is inside a read-only block. A context variable, not the
+# session's ``info``: the block must not create the session to mark it, since most
+# read-only pages (a node page on PostgreSQL too) never use one.
+_in_read_only_block: ContextVar[bool] = ContextVar("edu_read_only_block", default=False)
+
+
+class EduSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session, whose transaction begun inside a read-only block
+    (:func:`read_only_session`) runs on an autocommit connection: the same engine and pool,
+    with SQLAlchemy's ``isolation_level="AUTOCOMMIT"``, which the pool undoes when the
+    connection goes back."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        found = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if bind is None and _in_read_only_block.get() and isinstance(found, Engine):
+            return _autocommit_engine(found)
+        return found
+
+
+_AUTOCOMMIT_ENGINES: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def _autocommit_engine(engine: Engine) -> Engine:
+    found = _AUTOCOMMIT_ENGINES.get(engine)
+    if found is None:
+        found = _AUTOCOMMIT_ENGINES[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": EduSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -118,8 +150,6 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 # --- read-only requests ------------------------------------------------------------------
 
-READ_ONLY = "edu.read_only"
-
 
 class WriteInReadOnlyRequest(RuntimeError):
     """A request declared read-only tried to write: a programming error, never the user's."""
@@ -131,37 +161,38 @@ def read_only_session() -> Iterator[None]:
 
     A page that only reads (a case node, feedback, a debrief) needs no transaction, and on
     PostgreSQL each one costs two round trips of its own: the driver's ``BEGIN`` before the
-    first statement and the pool's ``ROLLBACK`` when the connection goes back. With the
-    connection in DBAPI autocommit mode neither is sent. SQLite is left as it is: its
-    driver begins a transaction only before a write, so its reads never had one; so is a
-    session that has already begun. Any flush or commit inside the block raises
+    first statement and the pool's ``ROLLBACK`` when the connection goes back. A session
+    that begins inside the block takes its connection in DBAPI autocommit mode
+    (:class:`EduSession`), so neither is sent; the hot reads on the driver's cursor
+    (``edu.services.prepared``) take theirs in that mode too. Nothing is created up front:
+    a page whose reads all run on the cursor never builds a session. SQLite is left as it
+    is: its driver begins a transaction only before a write, so its reads never had one;
+    so is a session that has already begun. Any flush or commit inside the block raises
     :class:`WriteInReadOnlyRequest` (the listeners below), so a page that starts writing
-    cannot do it statement by statement unnoticed. The session is closed at the end of the
-    block, which returns the connection to the pool in its usual mode.
+    cannot do it statement by statement unnoticed. A session used in the block is closed
+    at its end, which returns the connection to the pool in its usual mode.
     """
-    if db.engine.dialect.name == "sqlite":
+    if db.engine.dialect.name == "sqlite" or (
+        db.session.registry.has() and db.session().in_transaction()
+    ):
         yield
         return
-    session = db.session()
-    if session.in_transaction():
-        yield
-        return
-    session.info[READ_ONLY] = True
+    entered = _in_read_only_block.set(True)
     try:
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         yield
     finally:
-        session.info.pop(READ_ONLY, None)
-        session.close()
+        _in_read_only_block.reset(entered)
+        if db.session.registry.has():
+            db.session().close()
 
 
 @event.listens_for(Session, "before_flush")
 def _no_flush_when_read_only(session: Session, _context, _instances) -> None:
-    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+    if _in_read_only_block.get() and (session.new or session.dirty or session.deleted):
         raise WriteInReadOnlyRequest("a read-only request tried to write (flush)")
 
 
 @event.listens_for(Session, "before_commit")
 def _no_commit_when_read_only(session: Session) -> None:
-    if session.info.get(READ_ONLY):
+    if _in_read_only_block.get():
         raise WriteInReadOnlyRequest("a read-only request tried to write (commit)")
