@@ -64,6 +64,22 @@ def _init_extensions(app: Flask) -> None:
 
     configure_password_hashing(app.config["PASSWORD_HASH_METHOD"])
     login_manager.user_loader(load_signed_in_user)
+    _share_a_connection_per_request(app)
+
+
+def _share_a_connection_per_request(app: Flask) -> None:
+    """Each request's statements outside the ORM session (the signed-in user's read, a
+    decision's read and write) share one pooled connection, given back when the request
+    ends (``edu.services.prepared.sharing_a_connection``)."""
+    from edu.services.prepared import sharing_a_connection
+
+    serve = app.wsgi_app
+
+    def wsgi_app(environ, start_response):
+        with sharing_a_connection():
+            return serve(environ, start_response)
+
+    app.wsgi_app = wsgi_app
 
 
 # Every blueprint, listed in one place (no auto-discovery), with its URL prefix.

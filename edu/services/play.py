@@ -31,7 +31,7 @@ from edu.services.accounts import signed_in_columns
 from edu.services.content import parsed, parsed_by_id
 from edu.services.guidelines import current_library
 from edu.services.memo import BoundedCache
-from edu.services.prepared import PreparedSelect, PreparedWrite, session_has_begun
+from edu.services.prepared import PreparedSelect, PreparedWrite, session_has_begun, writing
 
 QUIZ_END = "__end__"
 QUIZ_DECISION = "quiz"
@@ -526,8 +526,10 @@ def _store_decision(
 
     Where it runs: in the request's session transaction when one has begun (the write then
     sees what the request read and wrote, and commits it, expiring the session's objects as
-    any commit does); otherwise in a transaction of its own on a pooled connection, without
-    the session's bookkeeping (a twentieth of a decision). On PostgreSQL a decision that
+    any commit does); otherwise in a transaction of its own (``prepared.writing``), without
+    the session's bookkeeping (a twentieth of a decision), on the connection the request's
+    read of the attempt took when it shares one (``prepared.sharing_a_connection``), so a
+    decision takes one connection from the pool, not two. On PostgreSQL a decision that
     does not finish a counted attempt is that single statement, atomic by itself, so it
     runs in autocommit mode: no ``BEGIN`` and no ``COMMIT``, two round trips fewer.
 
@@ -544,12 +546,9 @@ def _store_decision(
     if session_has_begun():
         choice_id = _write_decision(db.session.connection(), attempt, changes, values, now)
         db.session.commit()
-    elif db.engine.dialect.name == "postgresql" and not best_attempts.is_counted(now):
-        with db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            choice_id = _write_decision(connection, attempt, changes, values, now)
     else:
-        with db.engine.begin() as connection:
+        # Finishing a counted attempt also writes its best_attempts row: two statements.
+        with writing(single_statement=not best_attempts.is_counted(now)) as connection:
             choice_id = _write_decision(connection, attempt, changes, values, now)
     return ChoiceSnapshot(id=choice_id, **values), now
 

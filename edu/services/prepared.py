@@ -19,10 +19,13 @@ a read skips, and why that is safe here:
 
 - **Its own transaction.** When the request's session has begun, the read runs on that
   session's connection, in its transaction (or, on a read-only page, in its autocommit
-  mode), so it sees what the request has written. Otherwise it takes a connection from the
-  pool for the one statement; on PostgreSQL in autocommit mode, so neither a ``BEGIN`` nor
-  the pool's ``ROLLBACK`` costs a round trip (``edu.extensions.read_only_session`` does the
-  same for whole pages).
+  mode), so it sees what the request has written. Otherwise it runs on the connection the
+  request's statements outside the session share (:func:`sharing_a_connection`, taken from
+  the pool by the first of them), or, outside such a block, on one taken for the one
+  statement; on PostgreSQL in autocommit mode, so neither a ``BEGIN`` nor the pool's
+  ``ROLLBACK`` costs a round trip (``edu.extensions.read_only_session`` does the same for
+  whole pages). A write outside the session takes the shared connection too
+  (:func:`writing`), in a transaction of its own.
 - **SQLAlchemy's error handling.** If the driver raises, the pooled connection is dropped
   and the statement runs once more through SQLAlchemy Core, on a fresh connection or the
   session's, which detects a lost server, invalidates the pool and raises its own
@@ -36,7 +39,9 @@ leaves out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Executable, Select, exc
@@ -90,15 +95,16 @@ class PreparedSelect:
         """The first row, typed as SQLAlchemy types it, or None."""
         if session_has_begun():
             return self._first(db.session.connection(), params)
+        shared = _sharing.get()
+        if shared is not None:
+            return self._first(shared.take(), params, retry_elsewhere=True)
         # A connection of its own, from SQLAlchemy (which reports a failed connect as the
         # OperationalError the site answers with 503); on PostgreSQL in autocommit mode.
         with db.engine.connect() as core:
-            autocommit = core.dialect.name == "postgresql"
-            if autocommit:
-                core.connection.dbapi_connection.autocommit = True
+            _set_autocommit(core, True)
             row = self._first(core, params, retry_elsewhere=True)
-            if autocommit and not core.invalidated:
-                core.connection.dbapi_connection.autocommit = False
+            if not core.invalidated:
+                _set_autocommit(core, False)
             return row
 
     def _first(self, core: Connection, params: dict, retry_elsewhere: bool = False):
@@ -118,6 +124,90 @@ class PreparedSelect:
     def _compile(self, dialect) -> _Compiled:
         compiled = self._compiled[dialect.name] = _Compiled(self.statement, dialect)
         return compiled
+
+
+# --- one connection for a request's statements outside the session --------------------
+
+_sharing: ContextVar[_Shared | None] = ContextVar("edu_prepared_sharing", default=None)
+
+
+class _Shared:
+    """The pooled connection the statements of one :func:`sharing_a_connection` block
+    share, taken by the first of them."""
+
+    __slots__ = ("connection",)
+
+    def __init__(self) -> None:
+        self.connection: Connection | None = None
+
+    def take(self) -> Connection:
+        if self.connection is not None and self.connection.invalidated:
+            self.connection.close()  # a driver error dropped it: a fresh one from the pool
+            self.connection = None
+        if self.connection is None:
+            self.connection = db.engine.connect()
+            _set_autocommit(self.connection, True)  # between statements, as a read wants
+        return self.connection
+
+    def give_back(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return
+        if not connection.invalidated:
+            _set_autocommit(connection, False)
+        connection.close()
+
+
+@contextmanager
+def sharing_a_connection() -> Iterator[None]:
+    """Inside the block, the reads here and :func:`writing` that run outside the ORM
+    session share one pooled connection, taken by the first and given back at the end of
+    the block: a decision's read (with the user) and its write cost one checkout from the
+    pool instead of two (``edu.extensions.init_db`` wraps every request in it). Statements
+    in a session that has begun run in that session, as without the block."""
+    shared = _Shared()
+    entered = _sharing.set(shared)
+    try:
+        yield
+    finally:
+        _sharing.reset(entered)
+        shared.give_back()
+
+
+@contextmanager
+def writing(*, single_statement: bool = False) -> Iterator[Connection]:
+    """A Core connection to write on outside the ORM session: the block's shared one
+    (:func:`sharing_a_connection`) once a read has taken it, else one from the pool. The
+    block's statements run in one transaction, committed at its end and rolled back if it
+    raises; on PostgreSQL a ``single_statement`` write runs in autocommit mode instead,
+    atomic by itself, without the ``BEGIN`` and the ``COMMIT`` (two round trips)."""
+    shared = _sharing.get()
+    taken = shared is not None and shared.connection is not None
+    core = shared.take() if taken else db.engine.connect()
+    try:
+        autocommit = single_statement and core.dialect.name == "postgresql"
+        _set_autocommit(core, autocommit)
+        if autocommit:
+            yield core
+        else:
+            with core.begin():
+                yield core
+        if taken and not core.invalidated:
+            _set_autocommit(core, True)
+    finally:
+        if not taken:
+            if not core.invalidated:
+                _set_autocommit(core, False)
+            core.close()
+
+
+def _set_autocommit(core: Connection, on: bool) -> None:
+    # On the DBAPI connection itself, as SQLAlchemy's isolation_level="AUTOCOMMIT" does,
+    # but without its bookkeeping; the pool gets every connection back with it off.
+    if core.dialect.name == "postgresql":
+        dbapi = core.connection.dbapi_connection
+        if dbapi.autocommit != on:
+            dbapi.autocommit = on
 
 
 class Written(NamedTuple):

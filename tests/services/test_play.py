@@ -5,13 +5,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from edu.extensions import db
 from edu.models import Attempt, CaseRecord, Choice
 from edu.models.best_attempts import BestAttempt
-from edu.services import catalog, feedback, play
+from edu.services import catalog, feedback, play, prepared
 from tests.factories import create_course, create_user, enrol, sync_fixture_cases
 from tests.races import race_decisions
 from tests.statements import every_statement
@@ -291,6 +291,68 @@ class TestWhereADecisionIsWritten:
         assert len(write_in_transaction) >= 2 and all(write_in_transaction)
         best = db.session.get(BestAttempt, (ids[2], ids[1], ids[3]))
         assert best.attempt_id == ids[0] and best.points == outcome.attempt.points
+
+    @pytest.mark.parametrize("counted", [False, True], ids=["practice", "counted"])
+    def test_sharing_a_connection_the_read_and_the_write_take_one_from_the_pool(
+        self, short_case, resident, write_in_transaction, counted
+    ):
+        course_id = None
+        if counted:
+            course = create_course(create_user("instructor"))
+            enrol(course, resident)
+            course_id = course.id
+        attempt = play.start_attempt(resident.id, short_case, course_id=course_id)
+        walk_to_first_decision(attempt, resident)
+        attempt_id, user_id = attempt.id, resident.id
+        taken = []
+
+        def note(*_args):
+            taken.append(1)
+
+        event.listen(db.engine, "checkout", note)
+        write_in_transaction.clear()
+        try:
+            with prepared.sharing_a_connection():  # as every request is
+                outcome = self.decide_as_a_page_does(
+                    attempt_id, user_id, 1, "THP_DOCETAXEL" if counted else "TH_TAXANE"
+                )
+                assert db.engine.pool.checkedout() == 1  # kept until the block ends
+        finally:
+            event.remove(db.engine, "checkout", note)
+        assert outcome.recorded and len(taken) == 1
+        assert db.engine.pool.checkedout() == 0
+        postgres = db.engine.dialect.name == "postgresql"
+        if counted:  # the decision with its best_attempts row: one transaction
+            assert outcome.attempt.status == "completed"
+            assert len(write_in_transaction) >= 2 and all(write_in_transaction)
+        else:
+            assert write_in_transaction == ([False] if postgres else [True, True])
+        with db.engine.connect() as other:  # the connection came back as it went; committed
+            dbapi = other.connection.dbapi_connection
+            if postgres:
+                assert dbapi.autocommit is False
+                assert dbapi.info.transaction_status.name == "IDLE"
+            else:
+                assert not dbapi.in_transaction
+            assert other.scalar(select(func.count()).select_from(Choice)) == 1
+
+    def test_sharing_a_connection_a_refused_write_leaves_it_usable(self, short_case, resident):
+        attempt = play.start_attempt(resident.id, short_case)
+        walk_to_first_decision(attempt, resident)
+        attempt_id, user_id = attempt.id, resident.id
+        db.session.remove()
+        with prepared.sharing_a_connection():
+            _, read = play.read_attempt_with_user(attempt_id, user_id)
+            with db.engine.begin() as other:  # another request moves the attempt on first
+                other.execute(update(Attempt).values(lock_version=Attempt.lock_version + 1))
+            with pytest.raises(StaleDataError):
+                play.decide(attempt_id, user_id, 1, "TH_TAXANE", read=read)
+            db.session.remove()  # (decide looked for a twin's choice through the session)
+            user, again = play.read_attempt_with_user(attempt_id, user_id)
+            assert user.id == user_id and again.lock_version == read.lock_version + 1
+        assert db.engine.pool.checkedout() == 0
+        with db.engine.connect() as other:
+            assert other.scalar(select(func.count()).select_from(Choice)) == 0
 
     def test_inside_a_session_transaction_it_commits_that_one(self, short_case, resident):
         attempt = play.start_attempt(resident.id, short_case)

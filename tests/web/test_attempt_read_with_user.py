@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import g
+from sqlalchemy import event
 
 from edu.extensions import db
 from edu.models import User
@@ -60,8 +61,24 @@ def test_a_node_page_reads_the_user_and_the_attempt_in_one_statement(
     assert "FROM users LEFT OUTER JOIN attempts" in statements[0]
 
 
-def test_a_decision_reads_once_and_writes_its_two_rows(client, playing, statements):
+@pytest.fixture
+def checked_out(app):
+    """One entry for each connection the pool hands out."""
+    taken: list[int] = []
+
+    def note(*_args) -> None:
+        taken.append(1)
+
+    event.listen(db.engine, "checkout", note)
+    yield taken
+    event.remove(db.engine, "checkout", note)
+
+
+def test_a_decision_reads_once_and_writes_its_two_rows(
+    client, playing, statements, checked_out
+):
     _, node = playing
+    checked_out.clear()
     response = fresh(
         client, "POST", f"{node}/decide", statements, data={"step": 1, "option": "TH_TAXANE"}
     )
@@ -74,6 +91,9 @@ def test_a_decision_reads_once_and_writes_its_two_rows(client, playing, statemen
         assert "INSERT INTO choices" in writes[0]
     else:
         assert [w.split()[0] for w in writes] == ["INSERT", "UPDATE"], writes
+    # The read and the write on one connection from the pool, given back at the end.
+    assert len(checked_out) == 1
+    assert db.engine.pool.checkedout() == 0
     # Feedback and the debrief read the choices too: two statements in all.
     assert fresh(client, "GET", f"{node}/steps/1", statements).status_code == 200
     assert len(statements) == 2, statements
