@@ -106,6 +106,28 @@ def test_a_driver_error_goes_to_sqlalchemys_handling(app, monkeypatch, in_sessio
     assert len(dropped) == (0 if in_session else 1)
 
 
+def test_a_driver_error_drops_the_shared_connection_for_a_fresh_one(app, monkeypatch):
+    user = create_user("resident")
+    user_id, name = user.id, user.name
+    db.session.close()
+    read = PreparedSelect(lambda: select(User.name).where(User.id == bindparam("user_id")))
+    real_fetch = prepared._fetch_first
+
+    def broken(connection, compiled, params):
+        raise db.engine.dialect.loaded_dbapi.OperationalError("server closed the connection")
+
+    with prepared.sharing_a_connection():
+        assert read.first(user_id=user_id) == (name,)
+        first = prepared._sharing.get().connection
+        monkeypatch.setattr(prepared, "_fetch_first", broken)
+        assert read.first(user_id=user_id) == (name,)  # read again, by SQLAlchemy Core
+        assert first.invalidated
+        monkeypatch.setattr(prepared, "_fetch_first", real_fetch)
+        assert read.first(user_id=user_id) == (name,)  # on a fresh shared connection
+        assert prepared._sharing.get().connection is not first
+    assert db.engine.pool.checkedout() == 0
+
+
 # --- writes ---------------------------------------------------------------------------------
 
 CHOICE_COLUMNS = [c.name for c in Choice.__table__.columns if c.name != "id"]
