@@ -163,7 +163,7 @@ def sharing_a_connection() -> Iterator[None]:
     """Inside the block, the reads here and :func:`writing` that run outside the ORM
     session share one pooled connection, taken by the first and given back at the end of
     the block: a decision's read (with the user) and its write cost one checkout from the
-    pool instead of two (``edu.extensions.init_db`` wraps every request in it). Statements
+    pool instead of two (``edu.create_app`` wraps every request in it). Statements
     in a session that has begun run in that session, as without the block."""
     shared = _Shared()
     entered = _sharing.set(shared)
@@ -190,14 +190,14 @@ def writing(*, single_statement: bool = False) -> Iterator[Connection]:
         if autocommit:
             yield core
         else:
-            with core.begin():
+            with core.begin():  # rolled back if the write raises, so idle again below
                 yield core
-        if taken and not core.invalidated:
-            _set_autocommit(core, True)
     finally:
+        if not core.invalidated:
+            # The shared one back in autocommit for the request's next reads; one of our
+            # own to the pool with it off, as every connection goes back.
+            _set_autocommit(core, taken)
         if not taken:
-            if not core.invalidated:
-                _set_autocommit(core, False)
             core.close()
 
 
