@@ -151,6 +151,12 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 # --- read-only requests ------------------------------------------------------------------
 
 
+def session_has_begun() -> bool:
+    """Whether this request's ORM session exists and is in a transaction (without creating
+    the session to find out)."""
+    return db.session.registry.has() and db.session().in_transaction()
+
+
 class WriteInReadOnlyRequest(RuntimeError):
     """A request declared read-only tried to write: a programming error, never the user's."""
 
@@ -172,9 +178,7 @@ def read_only_session() -> Iterator[None]:
     cannot do it statement by statement unnoticed. A session used in the block is closed
     at its end, which returns the connection to the pool in its usual mode.
     """
-    if db.engine.dialect.name == "sqlite" or (
-        db.session.registry.has() and db.session().in_transaction()
-    ):
+    if db.engine.dialect.name == "sqlite" or session_has_begun():
         yield
         return
     entered = _in_read_only_block.set(True)

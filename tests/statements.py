@@ -1,6 +1,7 @@
 """Watching every statement the app sends to the database, for tests that count them or
 check the transaction they ran in: those run through SQLAlchemy (its ``after_cursor_execute``
-event) and those run on the driver's cursor (``edu.services.prepared._execute``)."""
+event) and those run on the driver's cursor (``edu.services.prepared._execute``); and
+counting the connections the pool hands out."""
 
 from __future__ import annotations
 
@@ -37,3 +38,18 @@ def every_statement(monkeypatch, observe: Observer) -> Iterator[None]:
     finally:
         event.remove(db.engine, "after_cursor_execute", after_execute)
         monkeypatch.setattr(prepared, "_execute", execute_on_cursor)
+
+
+@contextmanager
+def pool_checkouts() -> Iterator[list[int]]:
+    """A list that gains an entry for each connection the pool hands out inside the block."""
+    taken: list[int] = []
+
+    def note(*_args) -> None:
+        taken.append(1)
+
+    event.listen(db.engine, "checkout", note)
+    try:
+        yield taken
+    finally:
+        event.remove(db.engine, "checkout", note)

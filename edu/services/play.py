@@ -21,7 +21,7 @@ from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from edu.cases import Case, QuizBank, state_on_path
-from edu.extensions import db
+from edu.extensions import db, session_has_begun
 from edu.guideline import VERDICTS, Guideline, Judgement
 from edu.models import Attempt, CaseRecord, CaseVersion, Choice, User, best_attempts
 from edu.models._time import utcnow
@@ -31,7 +31,7 @@ from edu.services.accounts import signed_in_columns
 from edu.services.content import parsed, parsed_by_id
 from edu.services.guidelines import current_library
 from edu.services.memo import BoundedCache
-from edu.services.prepared import PreparedSelect, PreparedWrite, session_has_begun, writing
+from edu.services.prepared import PreparedSelect, PreparedWrite, writing
 
 QUIZ_END = "__end__"
 QUIZ_DECISION = "quiz"

@@ -46,7 +46,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Executable, Select, exc
 
-from edu.extensions import db
+from edu.extensions import db, session_has_begun
 
 
 class _Compiled:
@@ -71,12 +71,6 @@ class _Compiled:
         )
 
 
-def session_has_begun() -> bool:
-    """Whether this request's ORM session exists and is in a transaction (without creating
-    the session to find out)."""
-    return db.session.registry.has() and db.session().in_transaction()
-
-
 class PreparedSelect:
     """A select run on the DBAPI cursor; ``build`` returns it (called once, when first run)."""
 
@@ -98,14 +92,11 @@ class PreparedSelect:
         shared = _sharing.get()
         if shared is not None:
             return self._first(shared.take(), params, retry_elsewhere=True)
-        # A connection of its own, from SQLAlchemy (which reports a failed connect as the
-        # OperationalError the site answers with 503); on PostgreSQL in autocommit mode.
-        with db.engine.connect() as core:
-            _set_autocommit(core, True)
-            row = self._first(core, params, retry_elsewhere=True)
-            if not core.invalidated:
-                _set_autocommit(core, False)
-            return row
+        own = _Shared()  # outside a request: a connection for this one statement
+        try:
+            return self._first(own.take(), params, retry_elsewhere=True)
+        finally:
+            own.give_back()
 
     def _first(self, core: Connection, params: dict, retry_elsewhere: bool = False):
         compiled = self._compiled.get(core.dialect.name) or self._compile(core.dialect)
@@ -145,6 +136,8 @@ class _Shared:
             self.connection.close()  # a driver error dropped it: a fresh one from the pool
             self.connection = None
         if self.connection is None:
+            # From SQLAlchemy, which reports a failed connect as the OperationalError the
+            # site answers with 503.
             self.connection = db.engine.connect()
             _set_autocommit(self.connection, True)  # between statements, as a read wants
         return self.connection
@@ -182,8 +175,8 @@ def writing(*, single_statement: bool = False) -> Iterator[Connection]:
     raises; on PostgreSQL a ``single_statement`` write runs in autocommit mode instead,
     atomic by itself, without the ``BEGIN`` and the ``COMMIT`` (two round trips)."""
     shared = _sharing.get()
-    taken = shared is not None and shared.connection is not None
-    core = shared.take() if taken else db.engine.connect()
+    own = None if shared is not None and shared.connection is not None else _Shared()
+    core = (shared if own is None else own).take()
     try:
         autocommit = single_statement and core.dialect.name == "postgresql"
         _set_autocommit(core, autocommit)
@@ -193,12 +186,10 @@ def writing(*, single_statement: bool = False) -> Iterator[Connection]:
             with core.begin():  # rolled back if the write raises, so idle again below
                 yield core
     finally:
-        if not core.invalidated:
-            # The shared one back in autocommit for the request's next reads; one of our
-            # own to the pool with it off, as every connection goes back.
-            _set_autocommit(core, taken)
-        if not taken:
-            core.close()
+        if own is not None:
+            own.give_back()
+        elif not core.invalidated:
+            _set_autocommit(core, True)  # for the request's next reads
 
 
 def _set_autocommit(core: Connection, on: bool) -> None:

@@ -5,7 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from edu.extensions import db
@@ -14,7 +14,7 @@ from edu.models.best_attempts import BestAttempt
 from edu.services import catalog, feedback, play, prepared
 from tests.factories import create_course, create_user, enrol, sync_fixture_cases
 from tests.races import race_decisions
-from tests.statements import every_statement
+from tests.statements import every_statement, pool_checkouts
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
 FULL_SCHEME = {"preferred": 10, "acceptable": 5, "not_recommended": 0, "contraindicated": 0}
@@ -304,21 +304,12 @@ class TestWhereADecisionIsWritten:
         attempt = play.start_attempt(resident.id, short_case, course_id=course_id)
         walk_to_first_decision(attempt, resident)
         attempt_id, user_id = attempt.id, resident.id
-        taken = []
-
-        def note(*_args):
-            taken.append(1)
-
-        event.listen(db.engine, "checkout", note)
         write_in_transaction.clear()
-        try:
-            with prepared.sharing_a_connection():  # as every request is
-                outcome = self.decide_as_a_page_does(
-                    attempt_id, user_id, 1, "THP_DOCETAXEL" if counted else "TH_TAXANE"
-                )
-                assert db.engine.pool.checkedout() == 1  # kept until the block ends
-        finally:
-            event.remove(db.engine, "checkout", note)
+        with pool_checkouts() as taken, prepared.sharing_a_connection():  # as every request
+            outcome = self.decide_as_a_page_does(
+                attempt_id, user_id, 1, "THP_DOCETAXEL" if counted else "TH_TAXANE"
+            )
+            assert db.engine.pool.checkedout() == 1  # kept until the block ends
         assert outcome.recorded and len(taken) == 1
         assert db.engine.pool.checkedout() == 0
         postgres = db.engine.dialect.name == "postgresql"

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 from flask import g
-from sqlalchemy import event
 
 from edu.extensions import db
 from edu.models import User
 from tests.factories import sync_fixture_cases
-from tests.statements import every_statement
+from tests.statements import every_statement, pool_checkouts
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "play"
 
@@ -64,14 +63,8 @@ def test_a_node_page_reads_the_user_and_the_attempt_in_one_statement(
 @pytest.fixture
 def checked_out(app):
     """One entry for each connection the pool hands out."""
-    taken: list[int] = []
-
-    def note(*_args) -> None:
-        taken.append(1)
-
-    event.listen(db.engine, "checkout", note)
-    yield taken
-    event.remove(db.engine, "checkout", note)
+    with pool_checkouts() as taken:
+        yield taken
 
 
 def test_a_decision_reads_once_and_writes_its_two_rows(
