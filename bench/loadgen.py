@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.cpu import CpuPerRequest
 from bench.databases import BenchDatabase
 from bench.sessions import USER_AGENT
 
@@ -48,6 +49,7 @@ class WrkResult:
     new_decisions: int
     exhausted: int
     rows_written: int | None = None
+    cpu: CpuPerRequest | None = None  # where the run's CPU went (bench.cpu), when measured
 
     @property
     def rps(self) -> float:

@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 from flask import Flask
 from sqlalchemy import text
 
+from bench import cpu
 from bench.databases import BenchDatabase
 from bench.generate import GeneratedCourse, completed_attempt_ids, open_attempts
 from bench.loadgen import BenchError, Server, WrkResult, ensure_wrk, run_wrk
@@ -218,8 +219,12 @@ def measure_request_path(
                 name = f"decide-c{connections}" if scenario == "decide" else scenario
                 before = _choices(app) if scenario == "decide" else None
                 duration = settings.hello_duration if scenario == "hello" else settings.duration
+                cpu_before = cpu.snapshot(server.process.pid)
                 result = run_wrk(
                     wrk, server, scenario, files[name], connections, duration, settings.threads
+                )
+                result.cpu = cpu.per_request(
+                    cpu_before, cpu.snapshot(server.process.pid), result.requests
                 )
                 if before is not None:
                     result.rows_written = _choices(app) - before
@@ -262,6 +267,7 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
                 scope=scope,
             )
         )
+        out += _cpu_figures(f"hello c{connections}", runs, scope)
     users = {r.connections: r.rps for r in results if r.scenario == "user"}
     for index, r in enumerate(results):
         if r.scenario == "hello":
@@ -304,11 +310,36 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
                     scope=scope,
                 )
             )
+        out += _cpu_figures(name, [r], scope)
         if r.connections == P95_AT and r.scenario != "user":
             out.append(at_most(f"{name} p95", r.p95_ms, "ms", P95_MS, note=latency, scope=scope))
         else:
             out.append(info(f"{name} p95", r.p95_ms, "ms", note=latency, scope=scope))
     return out
+
+
+def _cpu_figures(name: str, runs: Sequence[WrkResult], scope: str) -> list[Figure]:
+    """CPU per request over ``runs`` (their mean, weighted by requests), when measured:
+    the machine's, with gunicorn's workers' and the database server's share in the note."""
+    measured = [r for r in runs if r.cpu is not None]
+    requests = sum(r.requests for r in measured)
+    if not requests:
+        return []
+
+    def mean(part: str) -> float:
+        return sum(getattr(r.cpu, part) * r.requests for r in measured) / requests
+
+    workers, database = mean("workers_ms"), mean("database_ms")
+    return [
+        info(
+            f"{name} CPU per request",
+            mean("machine_ms"),
+            "ms",
+            note=f"gunicorn's workers {workers:.2f} ms, the database server {database:.2f} ms",
+            scope=scope,
+            extra={"workers_ms": workers, "database_ms": database},
+        )
+    ]
 
 
 def _ceiling_beside(results: Sequence[WrkResult], index: int) -> float:

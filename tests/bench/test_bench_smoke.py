@@ -7,14 +7,18 @@ nothing drives wrk or gunicorn; the request path is checked up to what it would 
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from bench import databases
+from bench import cpu, databases
 from bench.authoring import measure_authoring
+from bench.cpu import CpuPerRequest
 from bench.engine import measure_engine
 from bench.generate import CourseSize, find_course, generate_course, open_attempts
 from bench.generate import prepare_database as prepare
@@ -284,3 +288,45 @@ def test_each_route_is_compared_with_the_hello_runs_beside_it():
     assert found["decide c16 throughput"].note == "13% of hello"  # 200 of (2,000 + 1,000) / 2
     assert found["hello c16 throughput"].value == 1000 * 5 / 6  # all three runs, per second
     assert found["node c64 throughput"].note == "50% of hello"  # only a run after it
+
+
+def test_cpu_per_request_is_given_beside_each_route_when_measured():
+    spent = CpuPerRequest(workers_ms=1.0, database_ms=0.25, machine_ms=1.5)
+    results = [
+        _wrk("hello", 16, 1000, cpu=CpuPerRequest(0.5, 0.0, 0.6)),
+        _wrk("node", 16, 500, cpu=spent),
+        _wrk("hello", 16, 3000, cpu=CpuPerRequest(0.7, 0.0, 1.0)),
+        _wrk("debrief", 16, 500),  # not measured (no /proc): no CPU figure
+        _wrk("hello", 16, 1000),
+    ]
+    found = {f.name: f for f in figures(results)}
+    node = found["node c16 CPU per request"]
+    assert node.value == 1.5 and node.ok is None
+    assert node.note == "gunicorn's workers 1.00 ms, the database server 0.25 ms"
+    # hello's runs are weighted by their requests: (0.6 x 1,000 + 1.0 x 3,000) / 4,000.
+    assert found["hello c16 CPU per request"].value == pytest.approx(0.9)
+    assert found["hello c16 CPU per request"].extra["workers_ms"] == pytest.approx(0.65)
+    assert "debrief c16 CPU per request" not in found
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux's /proc")
+def test_cpu_snapshots_count_a_servers_children_and_the_machine():
+    # This process plays gunicorn's master; a child that burns 0.3 s of CPU plays a worker
+    # started during the run (counted from zero), and stays alive to be read.
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+    before = cpu.snapshot(os.getpid())
+    busy = subprocess.Popen([sys.executable, "-c", burn + "time.sleep(30)"])
+    try:
+        deadline = time.monotonic() + 20
+        after = cpu.snapshot(os.getpid())
+        while after.workers.get(busy.pid, 0) < 0.3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            after = cpu.snapshot(os.getpid())
+    finally:
+        busy.kill()
+        busy.wait()
+    assert os.getpid() in after.workers and busy.pid in after.workers
+    spent = cpu.per_request(before, after, requests=10)
+    assert spent.workers_ms >= 30  # the child's 0.3 s over 10 requests, at least
+    assert spent.machine_ms >= spent.workers_ms * 0.9  # the machine saw it too
+    assert cpu.per_request(before, None, 10) is None  # no /proc at one end: no figure
