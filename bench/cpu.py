@@ -8,8 +8,9 @@ its requests cost and who spent them:
   work is in here too, since it runs inside the workers);
 - *database server*: every process named ``postgres`` on this machine (the server's
   backends, WAL writer, checkpointer...), zero on SQLite or with a database elsewhere;
-- *machine*: every core's busy time (all but idle and I/O wait), which adds wrk, the
-  kernel's interrupts and anything else running.
+- *machine*: every core's busy time (user, system and interrupts; not idle, I/O wait or
+  the hypervisor's steal), which adds wrk, the kernel's interrupts and anything else
+  running.
 
 On two cores the targets are shares of hello's throughput, so these figures show why a
 route falls short: on PostgreSQL the server's work shares the cores the workers need. Where
@@ -108,7 +109,8 @@ def _machine_busy() -> float | None:
         first = (PROC / "stat").read_text().splitlines()[0].split()
     except OSError:
         return None
-    # cpu user nice system idle iowait irq softirq steal guest guest_nice; guest time is
-    # already inside user, so it is not added twice.
-    values = [int(v) for v in first[1:9]]
-    return (sum(values) - values[3] - values[4]) / _TICK
+    # cpu user nice system idle iowait irq softirq steal guest guest_nice: the busy ones
+    # are user, nice, system, irq and softirq (guest time is inside user already; steal is
+    # the hypervisor's, time this machine did not get).
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in first[1:8])
+    return (user + nice + system + irq + softirq) / _TICK
