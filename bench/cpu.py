@@ -104,7 +104,7 @@ def _stat(process: Path) -> tuple[str, int, float] | None:
 
 
 def _machine_busy() -> float | None:
-    """Seconds all cores have spent busy since boot: everything but idle and I/O wait."""
+    """Seconds all cores have spent busy since boot (see the comment for which columns)."""
     try:
         first = (PROC / "stat").read_text().splitlines()[0].split()
     except OSError:
