@@ -15,9 +15,11 @@ attempts themselves otherwise.
 counted attempt (or one that was counted before the flush), :func:`_keep_best_attempts`
 works out that (course, learner, case) group again from ``attempts``, in the same
 transaction, so the table can never disagree with a committed attempt. An attempt's
-course, learner and case are set when it starts and never change. Code that writes
-attempts without the ORM (``bench/generate.py``'s bulk insert) calls
-:func:`rebuild_best_attempts` afterwards.
+course, learner and case are set when it starts and never change. A decision, which
+``edu.services.play`` writes without the ORM, offers its attempt itself in the same
+transaction (:func:`offer_if_counted`; on PostgreSQL :func:`offer_from`, inside the
+decision's one statement). Other code that writes attempts without the ORM
+(``bench/generate.py``'s bulk insert) calls :func:`rebuild_best_attempts` afterwards.
 
 **Concurrency.** Two transactions finishing attempts of the same group at once each
 upsert the group's best as they see it; the conflict clause keeps the better row, so
@@ -78,7 +80,9 @@ def best_first():
     return (Attempt.points.desc(), Attempt.completed_at.asc(), Attempt.id.asc())
 
 
-def _source_columns():
+def source_columns():
+    """The attempt's columns the table keeps, in ``_COLUMNS``' order (``id`` for
+    ``attempt_id``)."""
     return (
         Attempt.course_id,
         Attempt.user_id,
@@ -134,6 +138,15 @@ def offer(connection: Connection, rows: list[dict]) -> None:
     connection.execute(statement, rows)
 
 
+def offer_from(moved) -> object:
+    """PostgreSQL: :func:`offer` as a part of a larger statement, the attempt offered being
+    the row that ``moved`` (a CTE of an ``attempts`` update) returns; it must return
+    :func:`source_columns`. ``edu.services.play`` writes a decision that finishes a
+    counted attempt this way, as one statement with the decision (a round trip, not four)."""
+    offered = select(*(moved.c[_FIELD_OF[column]] for column in _COLUMNS))
+    return _upsert(postgresql.insert(BestAttempt).from_select(list(_COLUMNS), offered))
+
+
 def offer_if_counted(connection: Connection, attempt: Attempt) -> None:
     """The upkeep for an attempt written without the ORM (``edu.services.play``'s
     decisions), which the flush listener below never sees: offer it if it now counts.
@@ -155,7 +168,7 @@ def refresh_groups(connection: Connection, changed: dict[Group, set[int]]) -> No
         )
         connection.execute(delete(table).where(in_group, table.c.attempt_id.in_(attempt_ids)))
         best = (
-            select(*_source_columns())
+            select(*source_columns())
             .where(
                 counted_attempts(),
                 Attempt.course_id == course_id,
@@ -177,7 +190,7 @@ def rebuild_best_attempts(connection: Connection, course_id: int | None = None) 
     """
     table = BestAttempt.__table__
     ranked = select(
-        *_source_columns(),
+        *source_columns(),
         func.row_number()
         .over(
             partition_by=(Attempt.course_id, Attempt.user_id, Attempt.case_id),
@@ -191,7 +204,7 @@ def rebuild_best_attempts(connection: Connection, course_id: int | None = None) 
         removed = removed.where(table.c.course_id == course_id)
     ranked = ranked.subquery()
     connection.execute(removed)
-    source = [ranked.c[c.name] for c in _source_columns()]
+    source = [ranked.c[c.name] for c in source_columns()]
     connection.execute(
         table.insert().from_select(list(_COLUMNS), select(*source).where(ranked.c.position == 1))
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from types import MappingProxyType
 
 from sqlalchemy import and_, bindparam, insert, inspect, select, update
@@ -521,17 +521,18 @@ def _store_decision(
     Core statements, with by hand the two things the ORM's unit of work did: the
     optimistic lock (``lock_version`` must still be the one read, else ``StaleDataError``
     as the ORM raises it) and the ``best_attempts`` upkeep of an attempt this decision
-    finishes. On PostgreSQL the update and the insert are one statement (a round trip
-    fewer on the hottest write): the choice is inserted only if the update matched.
+    finishes. On PostgreSQL the update, the insert and that upkeep are one statement (the
+    round trips of the hottest write): the choice is inserted, and the attempt offered to
+    ``best_attempts``, only if the update matched.
 
     Where it runs: in the request's session transaction when one has begun (the write then
     sees what the request read and wrote, and commits it, expiring the session's objects as
     any commit does); otherwise in a transaction of its own (``prepared.writing``), without
     the session's bookkeeping (a twentieth of a decision), on the connection the request's
     read of the attempt took when it shares one (``prepared.sharing_a_connection``), so a
-    decision takes one connection from the pool, not two. On PostgreSQL a decision that
-    does not finish a counted attempt is that single statement, atomic by itself, so it
-    runs in autocommit mode: no ``BEGIN`` and no ``COMMIT``, two round trips fewer.
+    decision takes one connection from the pool, not two. On PostgreSQL every decision is
+    that single statement, atomic by itself, so it runs in autocommit mode: no ``BEGIN``
+    and no ``COMMIT``, two round trips fewer.
 
     :raises IntegrityError: this step's choice is already stored (a concurrent twin).
     :raises StaleDataError: another request moved the attempt on first.
@@ -547,8 +548,9 @@ def _store_decision(
         choice_id = _write_decision(db.session.connection(), attempt, changes, values, now)
         db.session.commit()
     else:
-        # Finishing a counted attempt also writes its best_attempts row: two statements.
-        with writing(single_statement=not best_attempts.is_counted(now)) as connection:
+        # One statement on PostgreSQL (_write_decision); SQLite's two or three run in a
+        # transaction whatever the flag says.
+        with writing(single_statement=True) as connection:
             choice_id = _write_decision(connection, attempt, changes, values, now)
     return ChoiceSnapshot(id=choice_id, **values), now
 
@@ -561,9 +563,13 @@ def _write_decision(
     statements run on the driver's cursor (``edu.services.prepared.PreparedWrite``):
     SQLAlchemy's execution of them was a seventh of a decision."""
     lock = {"b_id": attempt.id, "b_version": attempt.lock_version}
-    if connection.dialect.name == "postgresql":
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
         prefixed = {f"c_{k}": v for k, v in values.items()}
-        returned = _MOVE_THEN_INSERT.run(connection, {**changes, **lock, **prefixed}).returned
+        # The best_attempts upkeep of a decision that makes the attempt count goes in the
+        # same statement.
+        write = _MOVE_INSERT_AND_OFFER if best_attempts.is_counted(now) else _MOVE_THEN_INSERT
+        returned = write.run(connection, {**changes, **lock, **prefixed}).returned
         choice_id = None if returned is None else returned[0]
         moved = choice_id is not None
     else:
@@ -571,7 +577,8 @@ def _write_decision(
         moved = _MOVE_ATTEMPT.run(connection, {**changes, **lock}).rowcount == 1
     if not moved:
         raise StaleDataError(f"attempt {attempt.id} was moved on by another request")
-    best_attempts.offer_if_counted(connection, now)
+    if not postgres:
+        best_attempts.offer_if_counted(connection, now)
     return choice_id
 
 
@@ -584,30 +591,36 @@ _MOVED_COLUMNS = (
 _CHOICE_COLUMNS = tuple(f.name for f in fields(ChoiceSnapshot) if f.name != "id")
 
 
-def _move_then_insert():
+def _move_then_insert(offer: bool = False):
     # PostgreSQL: WITH moved AS (UPDATE attempts ... WHERE id AND lock_version RETURNING id)
     # INSERT INTO choices SELECT <the choice's values> FROM moved RETURNING choices.id: no
     # row when the attempt had moved on, and then nothing was written. The choice's
-    # parameters are prefixed (both tables have points and max_points).
+    # parameters are prefixed (both tables have points and max_points). With ``offer``,
+    # moved returns what best_attempts keeps of the attempt and a second CTE upserts it
+    # there (best_attempts.offer_from), in the same statement.
     attempts, choices = Attempt.__table__, Choice.__table__
+    returned = best_attempts.source_columns() if offer else (attempts.c.id,)
     moved = (
         update(attempts)
         .where(
             attempts.c.id == bindparam("b_id"), attempts.c.lock_version == bindparam("b_version")
         )
         .values({attempts.c[n]: bindparam(n, type_=attempts.c[n].type) for n in _MOVED_COLUMNS})
-        .returning(attempts.c.id)
+        .returning(*returned)
         .cte("moved")
     )
     chosen = select(
         *(bindparam(f"c_{n}", type_=choices.c[n].type) for n in _CHOICE_COLUMNS)
     ).select_from(moved)
-    return (
+    statement = (
         insert(choices)
         .from_select(list(_CHOICE_COLUMNS), chosen)
         .returning(choices.c.id)
         .add_cte(moved)
     )
+    if offer:
+        statement = statement.add_cte(best_attempts.offer_from(moved).cte("offered"))
+    return statement
 
 
 def _insert_choice():
@@ -627,6 +640,7 @@ def _move_attempt():
 
 
 _MOVE_THEN_INSERT = PreparedWrite(_move_then_insert)
+_MOVE_INSERT_AND_OFFER = PreparedWrite(partial(_move_then_insert, offer=True))
 _INSERT_CHOICE = PreparedWrite(_insert_choice)
 _MOVE_ATTEMPT = PreparedWrite(_move_attempt)
 
