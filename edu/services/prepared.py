@@ -243,7 +243,7 @@ class PreparedWrite:
                 sql, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
             ) from error
         try:
-            returned = cursor.fetchone() if cursor.description else None
+            returned = cursor.fetchone() if compiled.returns_rows else None
             return Written(cursor.rowcount, getattr(cursor, "lastrowid", None), returned)
         finally:
             cursor.close()
@@ -256,13 +256,17 @@ class PreparedWrite:
             (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
             for name in names
         )
-        found = self._compiled[dialect.name] = _CompiledWrite(str(compiled), binds)
+        # Whether it has a RETURNING clause, known here: asking the cursor for its
+        # description costs psycopg a column object per returned column on every run.
+        returns_rows = bool(compiled.returning)
+        found = self._compiled[dialect.name] = _CompiledWrite(str(compiled), binds, returns_rows)
         return found
 
 
 class _CompiledWrite(NamedTuple):
     sql: str
     binds: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # each name and its processor
+    returns_rows: bool
 
 
 def _core_first(core: Connection, statement: Select, params: dict) -> tuple | None:
