@@ -138,7 +138,7 @@ def offer(connection: Connection, rows: list[dict]) -> None:
     connection.execute(statement, rows)
 
 
-def offer_from(moved) -> object:
+def offer_from(moved) -> postgresql.Insert:
     """PostgreSQL: :func:`offer` as a part of a larger statement, the attempt offered being
     the row that ``moved`` (a CTE of an ``attempts`` update) returns; it must return
     :func:`source_columns`. ``edu.services.play`` writes a decision that finishes a

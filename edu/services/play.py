@@ -521,8 +521,8 @@ def _store_decision(
     Core statements, with by hand the two things the ORM's unit of work did: the
     optimistic lock (``lock_version`` must still be the one read, else ``StaleDataError``
     as the ORM raises it) and the ``best_attempts`` upkeep of an attempt this decision
-    finishes. On PostgreSQL the update, the insert and that upkeep are one statement (the
-    round trips of the hottest write): the choice is inserted, and the attempt offered to
+    finishes. On PostgreSQL the update, the insert and that upkeep are one statement (one
+    round trip for the hottest write): the choice is inserted, and the attempt offered to
     ``best_attempts``, only if the update matched.
 
     Where it runs: in the request's session transaction when one has begun (the write then
@@ -548,8 +548,9 @@ def _store_decision(
         choice_id = _write_decision(db.session.connection(), attempt, changes, values, now)
         db.session.commit()
     else:
-        # One statement on PostgreSQL (_write_decision); SQLite's two or three run in a
-        # transaction whatever the flag says.
+        # Every decision is one statement on PostgreSQL (_write_decision), run in
+        # autocommit mode; on SQLite the flag changes nothing: its two or three statements
+        # share a transaction.
         with writing(single_statement=True) as connection:
             choice_id = _write_decision(connection, attempt, changes, values, now)
     return ChoiceSnapshot(id=choice_id, **values), now
