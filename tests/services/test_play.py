@@ -39,6 +39,15 @@ def walk_to_first_decision(attempt, user):
     return play.advance(attempt.id, user.id, 0)
 
 
+def course_attempt_at_first_decision(case, resident):
+    """A new course with ``resident`` enrolled, and their attempt at ``case``'s first
+    decision in it."""
+    course = create_course(create_user("instructor"))
+    enrol(course, resident)
+    attempt = play.start_attempt(resident.id, case, course_id=course.id)
+    return course, walk_to_first_decision(attempt, resident)
+
+
 class TestStartAndResume:
     def test_a_new_attempt_pins_the_case_and_guideline_versions(self, short_case, resident):
         attempt = play.start_attempt(resident.id, short_case)
@@ -209,10 +218,7 @@ class TestWhatADecisionStores:
         assert play.decide(attempt_id, user_id, 1, "TH_TAXANE").recorded
 
     def test_finishing_a_course_attempt_makes_it_the_learners_best(self, short_case, resident):
-        course = create_course(create_user("instructor"))
-        enrol(course, resident)
-        first = play.start_attempt(resident.id, short_case, course_id=course.id)
-        walk_to_first_decision(first, resident)
+        course, first = course_attempt_at_first_decision(short_case, resident)
         play.decide(first.id, resident.id, 1, "ANTHRACYCLINE_TRASTUZUMAB")  # contraindicated
         play.advance(first.id, resident.id, 2)
         play.decide(first.id, resident.id, 3, "T_DM1")
@@ -230,11 +236,7 @@ class TestWhatADecisionStores:
         assert (best.attempt_id, best.points) == (better.id, better.points)
 
     def test_a_worse_attempt_finished_later_leaves_the_best_alone(self, short_case, resident):
-        course = create_course(create_user("instructor"))
-        enrol(course, resident)
-        best = walk_to_first_decision(
-            play.start_attempt(resident.id, short_case, course_id=course.id), resident
-        )
+        course, best = course_attempt_at_first_decision(short_case, resident)
         play.decide(best.id, resident.id, 1, "THP_DOCETAXEL")  # preferred: full marks
         worse = play.start_attempt(resident.id, short_case, course_id=course.id, restart=True)
         walk_to_first_decision(worse, resident)
@@ -248,11 +250,7 @@ class TestWhatADecisionStores:
         assert (stored.attempt_id, stored.points) == (best.id, best.points)
 
     def test_a_finishing_write_refused_as_stale_offers_nothing(self, short_case, resident):
-        course = create_course(create_user("instructor"))
-        enrol(course, resident)
-        attempt = walk_to_first_decision(
-            play.start_attempt(resident.id, short_case, course_id=course.id), resident
-        )
+        _, attempt = course_attempt_at_first_decision(short_case, resident)
         copy = play.read_attempt(attempt.id, resident.id)
         table = Attempt.__table__
         with db.engine.begin() as other:  # another request moves the attempt on first
@@ -320,10 +318,7 @@ class TestWhereADecisionIsWritten:
     def test_a_decision_that_finishes_a_counted_attempt_keeps_the_standings_with_it(
         self, short_case, resident, write_in_transaction
     ):
-        course = create_course(create_user("instructor"))
-        enrol(course, resident)
-        attempt = play.start_attempt(resident.id, short_case, course_id=course.id)
-        walk_to_first_decision(attempt, resident)
+        course, attempt = course_attempt_at_first_decision(short_case, resident)
         ids = (attempt.id, resident.id, course.id, short_case.id)
         write_in_transaction.clear()
         outcome = self.decide_as_a_page_does(ids[0], ids[1], 1, "THP_DOCETAXEL")
