@@ -1,17 +1,21 @@
 """The play service: attempts persist, choices are scored once, the path drives the patient."""
 
+import threading
+import time
 from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from edu.extensions import db
 from edu.models import Attempt, CaseRecord, Choice
 from edu.models.best_attempts import BestAttempt
 from edu.services import catalog, feedback, play, prepared
+from tests.conftest import make_test_app
+from tests.course_factories import at, make_attempt
 from tests.factories import create_course, create_user, enrol, sync_fixture_cases
 from tests.races import race_decisions
 from tests.statements import every_statement, pool_checkouts
@@ -267,6 +271,56 @@ class TestWhatADecisionStores:
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(Choice)) == 0
         assert db.session.scalar(select(func.count()).select_from(BestAttempt)) == 0
+
+    @pytest.mark.postgres_only
+    @pytest.mark.parametrize("held_points", [0.0, 1000.0], ids=["held-worse", "held-better"])
+    def test_a_finish_waiting_on_a_concurrent_best_keeps_the_better(
+        self, app, database_url, short_case, resident, held_points
+    ):
+        """Another transaction has written the group's best row and not committed yet: the
+        finishing decision's upsert (part of its one statement) waits for it, then keeps
+        whichever of the two attempts is better."""
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite runs one writer at a time")
+        course, attempt = course_attempt_at_first_decision(short_case, resident)
+        other = make_attempt(resident, short_case, course, status="in_progress")
+        group = {"course_id": course.id, "user_id": resident.id, "case_id": short_case.id}
+        ids = (attempt.id, resident.id, other.id)
+        deciding_app, outcome = make_test_app(database_url), {}
+
+        def decide() -> None:
+            with deciding_app.app_context():
+                try:
+                    outcome["attempt"] = play.decide(ids[0], ids[1], 1, "THP_DOCETAXEL").attempt
+                except Exception as error:  # noqa: BLE001 - asserted below
+                    outcome["error"] = repr(error)
+                finally:
+                    db.session.remove()
+                    db.engine.dispose()
+
+        # The watcher in autocommit mode: in a transaction it would see one snapshot of
+        # pg_stat_activity throughout.
+        watching = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        with db.engine.connect() as holder, watching.connect() as watcher:
+            held = {**group, "attempt_id": ids[2], "points": held_points, "max_points": 20}
+            holder.execute(insert(BestAttempt).values(**held, completed_at=at(1)))
+            thread = threading.Thread(target=decide)
+            thread.start()
+            waiting = text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            deadline = time.monotonic() + 20
+            while watcher.scalar(waiting) == 0 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert watcher.scalar(waiting) > 0  # the decision waits on the held row
+            holder.commit()
+        thread.join(60)
+        assert "error" not in outcome and outcome["attempt"].status == "completed"
+        assert outcome["attempt"].points != held_points
+        better = ids[2] if held_points > outcome["attempt"].points else ids[0]
+        db.session.expire_all()
+        assert db.session.get(BestAttempt, tuple(group.values())).attempt_id == better
 
 
 class TestWhereADecisionIsWritten:
