@@ -169,6 +169,7 @@ def run_database(args, backend: str, size: Size, workdir: Path, figures: list[Fi
                     duration=args.duration or size.duration,
                     warmup=size.warmup,
                     workers=args.workers,
+                    rounds=args.rounds,
                 )
                 found, _ = measure_request_path(database, course, settings, scope, _say)
                 figures.extend(found)
@@ -204,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--duration", type=int, help="seconds per wrk run")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (README: 4)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the request-path runs; each route's figures are its median round's",
+    )
     parser.add_argument("--files", type=int, default=1000, help="case files for authoring")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
     parser.add_argument("--reuse", action="store_true", help="reuse a course kept earlier")
@@ -215,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(args.only) - set(PARTS)
     if unknown:
         parser.error(f"unknown part(s) {', '.join(sorted(unknown))}; choose from {PARTS}")
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more")
     args.growth = [int(n) for n in args.growth.split(",")] if args.growth else None
     size = SIZES[args.size]
     backends = ("sqlite", "postgres") if args.db == "both" else (args.db,)

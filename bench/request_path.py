@@ -15,8 +15,12 @@ and after each of the others (``run_order``):
 - ``debrief``: ``GET /play/attempts/<id>/debrief`` of completed case attempts.
 
 Throughput is compared with the hello route's in the runs just before and after it, so the
-ratios hold across machines and across the drift of one machine's speed. Every wrk run is
-bounded (``-d``), and so is every wait for the server.
+ratios hold across machines and across the drift of one machine's speed. With ``rounds``
+above one, the whole sequence runs that many times and each route's figures are those of
+its median round by share of hello (of an even number, the lower middle one), with every
+round's share in the note: on a virtual machine one run's share can be ten points off the
+next. Every wrk run is bounded (``-d``),
+and so is every wait for the server.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ class RequestSettings:
     concurrency: tuple[int, ...] = (16, 64)
     workers: int = 4  # the README's gunicorn --workers
     threads: int = 2  # wrk threads (the machine has 2 cores)
+    rounds: int = 1  # times the runs at every concurrency are repeated (median reported)
     # Upper bound on decisions per second, to size the pool of fresh attempts for a run.
     decide_rate_cap: int = 1500
     node_pool: int = 1500
@@ -81,6 +86,11 @@ def run_order() -> list[str]:
         if scenario != "hello":
             order += [scenario, "hello"]
     return order
+
+
+def _pool(connections: int, round_: int) -> str:
+    """The label of the fresh decisions one decide run takes (``make_pools``)."""
+    return f"c{connections}" if round_ == 0 else f"c{connections}-r{round_ + 1}"
 
 
 def bench_app(database: BenchDatabase, secret: str, instance: Path) -> Flask:
@@ -195,7 +205,11 @@ def measure_request_path(
     secret = secrets.token_hex(32)
     work = Path(tempfile.mkdtemp(prefix="edu-bench-http-"))
     app = bench_app(database, secret, work)
-    labels = ["preflight", "warmup", *(f"c{c}" for c in settings.concurrency)]
+    labels = [
+        "preflight",
+        "warmup",
+        *(_pool(c, n) for n in range(settings.rounds) for c in settings.concurrency),
+    ]
     say(f"  preparing attempts and sessions ({len(labels)} decision pools)")
     pools = make_pools(app, course, settings, labels)
     files = {
@@ -214,27 +228,33 @@ def measure_request_path(
         for scenario in SCENARIOS:
             name = "decide-warmup" if scenario == "decide" else scenario
             run_wrk(wrk, server, scenario, files[name], 8, settings.warmup, settings.threads)
-        for connections in settings.concurrency:
-            for scenario in run_order():
-                name = f"decide-c{connections}" if scenario == "decide" else scenario
-                before = _choices(app) if scenario == "decide" else None
-                duration = settings.hello_duration if scenario == "hello" else settings.duration
-                cpu_before = cpu.snapshot(server.process.pid)
-                result = run_wrk(
-                    wrk, server, scenario, files[name], connections, duration, settings.threads
-                )
-                result.cpu = cpu.per_request(
-                    cpu_before, cpu.snapshot(server.process.pid), result.requests
-                )
-                if before is not None:
-                    result.rows_written = _choices(app) - before
-                results.append(result)
-                say(
-                    f"  {scenario:<8} c{connections:<3} {result.rps:8.1f} req/s  "
-                    f"p50 {result.p50_ms:6.1f} ms  p95 {result.p95_ms:6.1f} ms  "
-                    f"p99 {result.p99_ms:6.1f} ms"
-                    + (f"  {result.decisions_per_s:.1f} decisions/s" if before is not None else "")
-                )
+        runs = [
+            (round_, connections, scenario)
+            for round_ in range(settings.rounds)
+            for connections in settings.concurrency
+            for scenario in run_order()
+        ]
+        for round_, connections, scenario in runs:
+            name = f"decide-{_pool(connections, round_)}" if scenario == "decide" else scenario
+            before = _choices(app) if scenario == "decide" else None
+            duration = settings.hello_duration if scenario == "hello" else settings.duration
+            cpu_before = cpu.snapshot(server.process.pid)
+            result = run_wrk(
+                wrk, server, scenario, files[name], connections, duration, settings.threads
+            )
+            result.cpu = cpu.per_request(
+                cpu_before, cpu.snapshot(server.process.pid), result.requests
+            )
+            if before is not None:
+                result.rows_written = _choices(app) - before
+            results.append(result)
+            say(
+                (f"  round {round_ + 1}" if settings.rounds > 1 else "")
+                + f"  {scenario:<8} c{connections:<3} {result.rps:8.1f} req/s  "
+                f"p50 {result.p50_ms:6.1f} ms  p95 {result.p95_ms:6.1f} ms  "
+                f"p99 {result.p99_ms:6.1f} ms"
+                + (f"  {result.decisions_per_s:.1f} decisions/s" if before is not None else "")
+            )
     except Exception:
         say(f"  the server's log and the request files are kept in {work}")
         raise
@@ -268,50 +288,47 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
             )
         )
         out += _cpu_figures(f"hello c{connections}", runs, scope)
-    users = {r.connections: r.rps for r in results if r.scenario == "user"}
+    # Each route's runs at one concurrency, in order: one per round.
+    rounds: dict[tuple[str, int], list[int]] = {}
     for index, r in enumerate(results):
-        if r.scenario == "hello":
-            continue
-        ceiling = _ceiling_beside(results, index)
-        problems = _problems(r)
+        if r.scenario != "hello":
+            rounds.setdefault((r.scenario, r.connections), []).append(index)
+    for (scenario, connections), indexes in rounds.items():
+        shares = [_rate(results[i]) / _ceiling_beside(results, i) for i in indexes]
+        # The median round; of an even number, the lower middle one (the stricter).
+        median = sorted(range(len(indexes)), key=shares.__getitem__)[(len(indexes) - 1) // 2]
+        r = results[indexes[median]]
+        ceiling = _ceiling_beside(results, indexes[median])
+        problems = "; ".join(filter(None, (_problems(results[i]) for i in indexes)))
         value = _rate(r)
         beside_user = ""
-        if r.scenario != "user" and users.get(r.connections):
-            beside_user = f", {value / users[r.connections]:.0%} of the user route"
+        users = rounds.get(("user", connections), [])
+        if scenario != "user" and len(users) > median and results[users[median]].rps:
+            beside_user = f", {value / results[users[median]].rps:.0%} of the user route"
+        if len(indexes) > 1:
+            every = ", ".join(f"{x:.0%}" for x in shares)
+            beside_user += f"; the median of {len(indexes)} rounds: {every}"
         latency = f"p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms"
-        name = f"{r.scenario} c{r.connections}"
-        if r.scenario == "decide":
+        name = f"{scenario} c{connections}"
+        if scenario == "decide":
             unit = "decisions/s"
             latency = f"one POST answered with the feedback page; {latency}"
         else:
             unit = "req/s"
-        share = SHARE.get(r.scenario)
+        note = f"{value / ceiling:.0%} of hello{beside_user}" + (
+            f"; {problems}" if problems else ""
+        )
+        share = SHARE.get(scenario)
         if share is not None:
+            target = f">= {share:.0%} of hello ({share * ceiling:,.0f})"
+            met = value >= share * ceiling and not problems
             out.append(
-                Figure(
-                    f"{name} throughput",
-                    value,
-                    unit,
-                    f">= {share:.0%} of hello ({share * ceiling:,.0f})",
-                    value >= share * ceiling and not problems,
-                    note=f"{value / ceiling:.0%} of hello{beside_user}"
-                    + (f"; {problems}" if problems else ""),
-                    scope=scope,
-                )
+                Figure(f"{name} throughput", value, unit, target, met, note=note, scope=scope)
             )
         else:
-            out.append(
-                info(
-                    f"{name} throughput",
-                    value,
-                    unit,
-                    note=f"{value / ceiling:.0%} of hello{beside_user}"
-                    + (f"; {problems}" if problems else ""),
-                    scope=scope,
-                )
-            )
-        out += _cpu_figures(name, [r], scope)
-        if r.connections == P95_AT and r.scenario != "user":
+            out.append(info(f"{name} throughput", value, unit, note=note, scope=scope))
+        out += _cpu_figures(name, [results[i] for i in indexes], scope)
+        if connections == P95_AT and scenario != "user":
             out.append(at_most(f"{name} p95", r.p95_ms, "ms", P95_MS, note=latency, scope=scope))
         else:
             out.append(info(f"{name} p95", r.p95_ms, "ms", note=latency, scope=scope))

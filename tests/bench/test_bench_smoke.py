@@ -290,6 +290,35 @@ def test_each_route_is_compared_with_the_hello_runs_beside_it():
     assert found["node c64 throughput"].note == "50% of hello"  # only a run after it
 
 
+def test_with_several_rounds_each_route_reports_its_median_round():
+    # Three rounds of user and node runs at 16 clients, each between hello runs (2,000/s);
+    # the node page at 50 %, 70 % and 60 % of hello: the 60 % round is reported.
+    results = []
+    for node, user, p95, cpu_ms in ((2000, 3000, 30.0, 2.0), (2800, 3200, 10.0, 1.0),
+                                    (2400, 3000, 20.0, 3.0)):  # fmt: skip
+        results += [
+            _wrk("hello", 16, 4000),
+            _wrk("user", 16, user),
+            _wrk("hello", 16, 4000),
+            _wrk("node", 16, node, p95_ms=p95, cpu=CpuPerRequest(cpu_ms, 0.0, cpu_ms)),
+        ]
+    results.append(_wrk("hello", 16, 4000))
+    found = {f.name: f for f in figures(results)}
+    node = found["node c16 throughput"]
+    assert node.value == 1200 and node.ok is True  # 1,200/s >= 60 % of 2,000/s
+    # Beside the user route of the same round (1,500/s), then every round's share.
+    assert node.note == "60% of hello, 80% of the user route; the median of 3 rounds: 50%, 70%, 60%"
+    assert found["node c16 p95"].value == 20.0  # the median round's
+    # CPU over every round, weighted by requests: (2 x 2,000 + 1 x 2,800 + 3 x 2,400) / 7,200.
+    assert found["node c16 CPU per request"].value == pytest.approx(14000 / 7200)
+    # Of two rounds, the lower: 50 %, not 70 %.
+    assert {f.name: f for f in figures(results[:9])}["node c16 throughput"].value == 1000
+    # A round that went wrong fails the figure, whichever round is the median.
+    results[3] = _wrk("node", 16, 2000, client_errors=3)
+    broken = {f.name: f for f in figures(results)}["node c16 throughput"]
+    assert broken.ok is False and "3 4xx" in broken.note
+
+
 def test_cpu_per_request_is_given_beside_each_route_when_measured():
     spent = CpuPerRequest(workers_ms=1.0, database_ms=0.25, machine_ms=1.5)
     results = [
