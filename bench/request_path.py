@@ -19,8 +19,7 @@ ratios hold across machines and across the drift of one machine's speed. With ``
 above one, the whole sequence runs that many times and each route's figures are those of
 its median round by share of hello (of an even number, the lower middle one), with every
 round's share in the note: on a virtual machine one run's share can be ten points off the
-next. Every wrk run is bounded (``-d``),
-and so is every wait for the server.
+next. Every wrk run is bounded (``-d``), and so is every wait for the server.
 """
 
 from __future__ import annotations
