@@ -293,20 +293,20 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
         if r.scenario != "hello":
             rounds.setdefault((r.scenario, r.connections), []).append(index)
     for (scenario, connections), indexes in rounds.items():
-        shares = [_rate(results[i]) / _ceiling_beside(results, i) for i in indexes]
+        ceilings = [_ceiling_beside(results, i) for i in indexes]
+        shares = [_rate(results[i]) / c for i, c in zip(indexes, ceilings, strict=True)]
         # The median round; of an even number, the lower middle one (the stricter).
         median = sorted(range(len(indexes)), key=shares.__getitem__)[(len(indexes) - 1) // 2]
-        r = results[indexes[median]]
-        ceiling = _ceiling_beside(results, indexes[median])
+        r, ceiling = results[indexes[median]], ceilings[median]
         problems = "; ".join(filter(None, (_problems(results[i]) for i in indexes)))
         value = _rate(r)
-        beside_user = ""
+        context = ""  # after the share of hello: of the user route, then every round's
         users = rounds.get(("user", connections), [])
         if scenario != "user" and len(users) > median and results[users[median]].rps:
-            beside_user = f", {value / results[users[median]].rps:.0%} of the user route"
+            context = f", {value / results[users[median]].rps:.0%} of the user route"
         if len(indexes) > 1:
             every = ", ".join(f"{x:.0%}" for x in shares)
-            beside_user += f"; the median of {len(indexes)} rounds: {every}"
+            context += f"; the median of {len(indexes)} rounds: {every}"
         latency = f"p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms"
         name = f"{scenario} c{connections}"
         if scenario == "decide":
@@ -314,9 +314,7 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
             latency = f"one POST answered with the feedback page; {latency}"
         else:
             unit = "req/s"
-        note = f"{value / ceiling:.0%} of hello{beside_user}" + (
-            f"; {problems}" if problems else ""
-        )
+        note = f"{value / ceiling:.0%} of hello{context}" + (f"; {problems}" if problems else "")
         share = SHARE.get(scenario)
         if share is not None:
             target = f">= {share:.0%} of hello ({share * ceiling:,.0f})"
