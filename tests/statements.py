@@ -53,3 +53,36 @@ def pool_checkouts() -> Iterator[list[int]]:
         yield taken
     finally:
         event.remove(db.engine, "checkout", note)
+
+
+def statements_sent(call: Callable[[], object]) -> tuple[object, list[tuple[str, object]]]:
+    """Run ``call``; its result and every (SQL, parameters) it sent through SQLAlchemy."""
+    sent: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        result = call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return result, sent
+
+
+def query_plan(statement: str, parameters) -> str:
+    """The plan the database picks for ``statement`` on a large table: PostgreSQL is told
+    not to read whole tables or use bitmaps (a test's few rows are cheapest to read whole),
+    after a ``VACUUM ANALYZE`` of ``attempts`` so an index-only scan is possible."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE attempts")
+    with engine.connect() as conn, conn.begin():
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+            rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+        else:
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+    return "\n".join(str(row[-1]) for row in rows)

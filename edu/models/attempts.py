@@ -16,6 +16,8 @@ from edu.models.library import CaseRecord, CaseVersion
 class Attempt(db.Model):
     __tablename__ = "attempts"
     __table_args__ = (
+        # Also serves every "user_id = ?" (a learner's attempts, the foreign key's checks),
+        # so user_id has no index of its own (migration 0005).
         Index("ix_attempts_user_case", "user_id", "case_id"),
         # Covers the standings fingerprint (edu.services.gradebook._standings_fingerprint),
         # run on every leaderboard view: an index-only scan of the course's completed,
@@ -34,7 +36,7 @@ class Attempt(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     case_version_id: Mapped[int] = mapped_column(ForeignKey("case_versions.id"))
     # Indexed by ix_attempts_course_standing (course_id first), see __table_args__.

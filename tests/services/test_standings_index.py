@@ -8,12 +8,11 @@ so a change to the query that the index no longer covers fails here too.
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from edu.extensions import db
 from edu.services import gradebook
 from tests.course_factories import at, make_attempt, make_case, make_user
 from tests.factories import create_course, enrol
+from tests.statements import query_plan, statements_sent
 
 INDEX = "ix_attempts_course_standing"
 
@@ -35,35 +34,9 @@ def _course_with_attempts():
 
 def _fingerprint_attempts_statement(course) -> tuple[str, object, tuple]:
     """Return the fingerprint's attempts query as sent (SQL, parameters) and the fingerprint."""
-    sent = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        fingerprint = gradebook._standings_fingerprint(course)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    fingerprint, sent = statements_sent(lambda: gradebook._standings_fingerprint(course))
     (query,) = [(s, p) for s, p in sent if "FROM attempts" in s and "lock_version" in s]
     return query[0], query[1], fingerprint
-
-
-def _plan(statement: str, parameters) -> str:
-    engine = db.engine
-    if engine.dialect.name == "postgresql":
-        # Index-only scans need the visibility map; autovacuum would have set it.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE attempts")
-    with engine.connect() as conn, conn.begin():
-        if engine.dialect.name == "postgresql":
-            # A table of five rows is cheapest to read whole; ask what a big course gets.
-            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-            rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()
-        else:
-            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
-    return "\n".join(str(row[-1]) for row in rows)
 
 
 def test_fingerprint_query_is_an_index_only_scan_of_the_standings_index(app):
@@ -76,7 +49,7 @@ def test_fingerprint_query_is_an_index_only_scan_of_the_standings_index(app):
     count, _largest_id, latest, lock_sum = fingerprint[0]
     assert (count, latest, lock_sum) == (2, at(30), 2)
 
-    plan = _plan(statement, parameters)
+    plan = query_plan(statement, parameters)
     if db.engine.dialect.name == "postgresql":
         assert f"Index Only Scan using {INDEX} on attempts" in plan, plan
     else:
