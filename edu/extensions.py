@@ -84,13 +84,16 @@ def init_db(app) -> None:
     every connection older than it, as a failed ping would be. What the check cannot see
     is a connection whose server is gone without a word (a network cut with no FIN, or a
     kill in the very millisecond before the request): that request fails with the site's
-    503 and the pool replaces the connection for the next. Other databases keep
-    ``pool_pre_ping``, as do engine options that set it.
+    503 and the pool replaces the connection for the next. SQLite gets no check: its
+    connections are to a local file, with no server to end them, and its ``SELECT 1``
+    reads no page of the file, so a ping could not see a locked or replaced file either
+    (a checkout's statement for nothing). Other databases keep ``pool_pre_ping``, as do
+    engine options that set it.
     """
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})  # never the caller's
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    check_socket = url.get_backend_name() == "postgresql" and "pool_pre_ping" not in options
-    options.setdefault("pool_pre_ping", not check_socket)
+    backend = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    check_socket = backend == "postgresql" and "pool_pre_ping" not in options
+    options.setdefault("pool_pre_ping", backend not in ("postgresql", "sqlite"))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     if check_socket:

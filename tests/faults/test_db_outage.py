@@ -16,10 +16,10 @@ import sqlite3
 
 import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
-from edu.extensions import db, server_has_closed
+from edu.extensions import _refuse_closed_connection, db, server_has_closed
 from tests.conftest import empty_all_tables, make_test_app
 from tests.factories import PASSWORD
 from tests.faults.tcp_proxy import TcpProxy
@@ -153,7 +153,7 @@ def sqlite_app(_schema, tmp_path):
     application = make_test_app(
         f"sqlite:///{path}",
         TESTING=False,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "connect_args": {"timeout": 0.2}},
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 0.2}},
     )
     with application.app_context():
         db.create_all()
@@ -219,14 +219,21 @@ def test_sqlite_file_replaced_by_garbage_gives_503_until_restored(sqlite_app):
 
 
 def test_how_the_pool_checks_a_connection_follows_the_database(_schema, tmp_path):
-    """PostgreSQL: the socket check, unless the engine options ask for the ping; anything
-    else: ``pool_pre_ping``. The caller's options are never changed in place."""
+    """PostgreSQL: the socket check, unless the engine options ask for the ping; SQLite:
+    no check (a local file), unless asked for. The caller's options are never changed in
+    place."""
     asked = {"connect_args": {"timeout": 0.2}}
     application = make_test_app(f"sqlite:///{tmp_path / 'pool.sqlite3'}",
                                 SQLALCHEMY_ENGINE_OPTIONS=asked)  # fmt: skip
     assert asked == {"connect_args": {"timeout": 0.2}}
     with application.app_context():
-        assert db.engine.pool._pre_ping is True
+        assert db.engine.pool._pre_ping is False
+        assert not event.contains(db.engine, "checkout", _refuse_closed_connection)
+        db.engine.dispose()
+    application = make_test_app(f"sqlite:///{tmp_path / 'pool.sqlite3'}",
+                                SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True})  # fmt: skip
+    with application.app_context():
+        assert db.engine.pool._pre_ping is True  # asked for: kept
         db.engine.dispose()
     postgres = "postgresql://postgres@127.0.0.1:5432/unused"  # never connected to
     application = make_test_app(postgres, SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True})
