@@ -74,21 +74,20 @@ def init_db(app) -> None:
     """Bind Flask-SQLAlchemy, with the pool making sure each connection it hands out is open.
 
     A pooled connection can be dead: the server restarted, an administrator ended it, a
-    proxy dropped it. ``pool_pre_ping`` finds out by sending ``SELECT 1`` at every
-    checkout, which on PostgreSQL is a round trip per request: a fifth of a logged-in
-    page's throughput in the benchmark (docs/performance.md). For PostgreSQL the pool
-    instead asks the kernel whether the server has written to or closed the idle
-    connection's socket, as Go's MySQL driver does before reusing a connection: a server
-    that ends a session sends its FATAL message and closes the socket, and an idle
+    proxy dropped it. ``pool_pre_ping`` finds out by sending ``SELECT 1`` at every checkout,
+    which on PostgreSQL is a round trip per request: a fifth of a logged-in page's
+    throughput in the benchmark (docs/performance-history.md, seventh session). For
+    PostgreSQL the pool instead asks the kernel whether the server has written to or closed
+    the idle connection's socket, as Go's MySQL driver does before reusing a connection: a
+    server that ends a session sends its FATAL message and closes the socket, and an idle
     connection receives nothing else (edu never LISTENs). A found one is replaced, with
-    every connection older than it, as a failed ping would be. What the check cannot see
-    is a connection whose server is gone without a word (a network cut with no FIN, or a
-    kill in the very millisecond before the request): that request fails with the site's
-    503 and the pool replaces the connection for the next. SQLite gets no check: its
-    connections are to a local file, with no server to end them, and its ``SELECT 1``
-    reads no page of the file, so a ping could not see a locked or replaced file either
-    (a checkout's statement for nothing). Other databases keep ``pool_pre_ping``, as do
-    engine options that set it.
+    every connection older than it, as a failed ping would be. What the check cannot see is
+    a connection whose server is gone without a word (a network cut with no FIN, or a kill
+    in the very millisecond before the request): that request fails with the site's 503 and
+    the pool replaces the connection for the next. SQLite gets no check: its connections are
+    to a local file, with no server to end them, and its ``SELECT 1`` reads no page of the
+    file, so a ping could not see a locked or replaced file either (a checkout's statement
+    for nothing). Other databases keep ``pool_pre_ping``, as do engine options that set it.
     """
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})  # never the caller's
     backend = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()

@@ -8,7 +8,7 @@ such small statement cost several times more in SQLAlchemy's machinery (the sess
 transaction, the execution context, the result object) than in the database: the user with
 the attempt took about 85 µs through a Session against 20 µs on the driver's own cursor, a
 tenth of a case node page, and the decision's writes a seventh of a decision
-(docs/performance.md, eighth session).
+(docs/performance-history.md, eighth session).
 
 :class:`PreparedSelect` and :class:`PreparedWrite` keep what matters of SQLAlchemy for such
 statements: each is written once as a Core statement and compiled by the database's own

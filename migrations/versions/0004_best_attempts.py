@@ -11,7 +11,7 @@ it up to date after every flush; this migration fills it from the attempts alrea
 
 Why: ranking a course from ``attempts`` sorts every attempt of the course, about 0.8 s of
 SQLite's time at 5,000 learners (300,000 attempts) and 3 s at 20,000; reading this table
-takes 0.15 s at 5,000 (``docs/performance.md``).
+takes 0.15 s at 5,000 (``docs/performance-history.md``, fourth session).
 """
 import sqlalchemy as sa
 from alembic import op

@@ -14,7 +14,7 @@ An index is written on every row inserted and, where an update changes an indexe
 on every update. A decision updates its attempt, and on PostgreSQL that update adds an
 entry to every index of ``attempts`` (its ``lock_version`` is a column of the standings
 index, so it cannot be a heap-only update): one index fewer is a quarter fewer of the
-attempt's index entries per decision (``docs/performance.md``, twelfth session).
+attempt's index entries per decision (``docs/performance-history.md``, twelfth session).
 ``tests/services/test_attempt_indexes.py`` checks the learner's lookups still use an
 index and that no index repeats another's leading columns.
 """

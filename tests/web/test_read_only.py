@@ -90,7 +90,7 @@ def test_a_node_page_reads_without_a_transaction(
 
 def test_a_node_page_builds_no_orm_session(postgres, client, login_as, monkeypatch):
     # Its one read runs on the driver's cursor; a session made only to be closed again
-    # cost a sixth of the page on PostgreSQL (docs/performance.md, ninth session).
+    # cost a sixth of the page on PostgreSQL (docs/performance-history.md, ninth session).
     sync_fixture_cases(FIXTURES / "play-short.md")
     login_as("resident")
     node = client.post("/play/play-short/start").headers["Location"]
