@@ -305,7 +305,7 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
         if scenario != "user" and len(users) > median and results[users[median]].rps:
             context = f", {value / results[users[median]].rps:.0%} of the user route"
         if len(indexes) > 1:
-            every = ", ".join(f"{x:.0%}" for x in shares)
+            every = ", ".join(f"{x:.1%}" for x in shares)
             context += f"; the median of {len(indexes)} rounds: {every}"
         latency = f"p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms"
         name = f"{scenario} c{connections}"
@@ -314,16 +314,29 @@ def figures(results: Sequence[WrkResult], scope: str = "") -> list[Figure]:
             latency = f"one POST answered with the feedback page; {latency}"
         else:
             unit = "req/s"
-        note = f"{value / ceiling:.0%} of hello{context}" + (f"; {problems}" if problems else "")
+        # One decimal: a share just under its target must not read as the target itself.
+        note = f"{value / ceiling:.1%} of hello{context}" + (f"; {problems}" if problems else "")
+        rounds_kept = {"shares_of_hello": [round(x, 4) for x in shares]}
         share = SHARE.get(scenario)
         if share is not None:
             target = f">= {share:.0%} of hello ({share * ceiling:,.0f})"
             met = value >= share * ceiling and not problems
             out.append(
-                Figure(f"{name} throughput", value, unit, target, met, note=note, scope=scope)
+                Figure(
+                    f"{name} throughput",
+                    value,
+                    unit,
+                    target,
+                    met,
+                    note=note,
+                    scope=scope,
+                    extra=rounds_kept,
+                )
             )
         else:
-            out.append(info(f"{name} throughput", value, unit, note=note, scope=scope))
+            out.append(
+                info(f"{name} throughput", value, unit, note=note, scope=scope, extra=rounds_kept)
+            )
         out += _cpu_figures(name, [results[i] for i in indexes], scope)
         if connections == P95_AT and scenario != "user":
             out.append(at_most(f"{name} p95", r.p95_ms, "ms", P95_MS, note=latency, scope=scope))
