@@ -11,7 +11,6 @@ import random
 import threading
 
 import pytest
-from sqlalchemy import event
 
 from edu.extensions import db
 from edu.models import Attempt, BestAttempt
@@ -27,6 +26,7 @@ from tests.course_factories import (
     stored_best,
 )
 from tests.factories import assign, create_course, enrol
+from tests.statements import statements_sent
 
 
 @pytest.fixture
@@ -145,23 +145,21 @@ def test_a_decision_that_does_not_finish_the_attempt_leaves_the_table_alone(worl
     """The upkeep costs nothing on the hot path: only a finished attempt sends SQL."""
     courses, cases, learners = world
     attempt = make_attempt(learners[0], cases[0], courses[0], points=0, status="in_progress")
-    sent = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    def move_on():
         attempt.points = 10
         attempt.path = [["a", "X"], ["b", None]]
         db.session.commit()
-        assert sent and not any("best_attempts" in s for s in sent)
+
+    def finish():
         attempt.status = "completed"
         attempt.completed_at = at(3)
         db.session.commit()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert any("best_attempts" in s for s in sent)
+
+    _, sent = statements_sent(move_on)
+    assert sent and not any("best_attempts" in s for s, _ in sent)
+    _, sent = statements_sent(finish)
+    assert any("best_attempts" in s for s, _ in sent)
     assert stored_best() == expected_best() != {}
 
 
